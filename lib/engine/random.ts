@@ -5,15 +5,21 @@ import seedrandom from 'seedrandom';
  * its caller; nothing reads Math.random. `fork(label)` derives an independent stream so that
  * adding draws in one component never shifts another's.
  */
+/** seedrandom's generator with `{ state: true }`; its typings omit state(). */
+interface StatefulPrng {
+  double(): number;
+  int32(): number;
+  state(): object;
+}
+
 export class Rng {
-  private prng: seedrandom.PRNG;
+  private prng: StatefulPrng;
   readonly seed: string;
 
   constructor(seed: number | string, state?: object) {
     this.seed = String(seed);
-    this.prng = state
-      ? seedrandom('', { state: state as seedrandom.State })
-      : seedrandom(this.seed, { state: true });
+    const options = { state: (state ?? true) as boolean };
+    this.prng = seedrandom(state ? '' : this.seed, options) as unknown as StatefulPrng;
   }
 
   /** Uniform in [0, 1). */

@@ -58,7 +58,8 @@ export function kernelModule(name: string): WasmModule {
   return m;
 }
 
-function resolveWasmFile(name: string): string {
+/** Path of lib/engine/wasm/NAME.wasm (also used to instantiate a kernel over another memory). */
+export function resolveWasmFile(name: string): string {
   // Works from lib/engine (ts sources under ts-node) and dist/lib/engine (compiled).
   const candidates = [
     path.join(__dirname, 'wasm', `${name}.wasm`),

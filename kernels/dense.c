@@ -1,0 +1,51 @@
+/*
+ * Dense helpers for the linear layer over a fixed feature matrix (lib/engine/fixed-linear.ts).
+ * Like graph.c, this runs inside tfjs-backend-wasm's memory: arguments only, no static data,
+ * no stack.
+ */
+#include <wasm_simd128.h>
+
+typedef int i32;
+
+#define EXPORT __attribute__((visibility("default")))
+
+/* Y (ncols x k) = transpose of the k rows X[idx[i]] (or X[i] when idx is null), X with ncols
+ * columns. 4 x 4 blocks are transposed in registers; the 4 rows of a block are read in order
+ * and the destination lines they touch stay in cache for the next blocks. */
+EXPORT void gather_transpose(const float *x, const i32 *idx, float *y, i32 k, i32 ncols) {
+  i32 i = 0;
+  for (; i + 4 <= k; i += 4) {
+    const float *r0 = x + (idx ? idx[i] : i) * ncols;
+    const float *r1 = x + (idx ? idx[i + 1] : i + 1) * ncols;
+    const float *r2 = x + (idx ? idx[i + 2] : i + 2) * ncols;
+    const float *r3 = x + (idx ? idx[i + 3] : i + 3) * ncols;
+    i32 j = 0;
+    for (; j + 4 <= ncols; j += 4) {
+      v128_t a = wasm_v128_load(r0 + j), b = wasm_v128_load(r1 + j);
+      v128_t c = wasm_v128_load(r2 + j), d = wasm_v128_load(r3 + j);
+      v128_t ab_lo = wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), ab_hi = wasm_i32x4_shuffle(a, b, 2, 6, 3, 7);
+      v128_t cd_lo = wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), cd_hi = wasm_i32x4_shuffle(c, d, 2, 6, 3, 7);
+      wasm_v128_store(y + (j + 0) * k + i, wasm_i64x2_shuffle(ab_lo, cd_lo, 0, 2));
+      wasm_v128_store(y + (j + 1) * k + i, wasm_i64x2_shuffle(ab_lo, cd_lo, 1, 3));
+      wasm_v128_store(y + (j + 2) * k + i, wasm_i64x2_shuffle(ab_hi, cd_hi, 0, 2));
+      wasm_v128_store(y + (j + 3) * k + i, wasm_i64x2_shuffle(ab_hi, cd_hi, 1, 3));
+    }
+    for (; j < ncols; j++) {
+      y[j * k + i] = r0[j];
+      y[j * k + i + 1] = r1[j];
+      y[j * k + i + 2] = r2[j];
+      y[j * k + i + 3] = r3[j];
+    }
+  }
+  for (; i < k; i++) {
+    const float *r = x + (idx ? idx[i] : i) * ncols;
+    for (i32 j = 0; j < ncols; j++) y[j * k + i] = r[j];
+  }
+}
+
+/* Number of entries of idx[0..k) outside [0, n). */
+EXPORT i32 count_out_of_range(const i32 *idx, i32 k, i32 n) {
+  i32 bad = 0;
+  for (i32 i = 0; i < k; i++) bad += (unsigned)idx[i] >= (unsigned)n;
+  return bad;
+}
