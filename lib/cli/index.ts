@@ -1,0 +1,60 @@
+import { initEngine } from '../engine/backend';
+import { CkdError } from '../errors';
+import { CommandSpec, formatHelp } from './args';
+import { convertSpec, dataConvert, dataInspect, dataSynth, inspectSpec, synthSpec } from './data-commands';
+import { demoCommand, demoSpec } from './demo-command';
+import { trainCommand, trainSpec } from './train-command';
+
+interface Command {
+  spec: CommandSpec;
+  /** Whether the command needs the tfjs engine. */
+  engine: boolean;
+  run(argv: string[]): void | Promise<void>;
+}
+
+const out = (s: string) => process.stdout.write(s + '\n');
+const log = (s: string) => process.stderr.write(s + '\n');
+const warn = (s: string) => process.stderr.write(`warning: ${s}\n`);
+
+const COMMANDS: Record<string, Command> = {
+  'data synth': { spec: synthSpec, engine: false, run: argv => dataSynth(argv, log) },
+  'data inspect': { spec: inspectSpec, engine: false, run: argv => dataInspect(argv, out, warn) },
+  'data convert': { spec: convertSpec, engine: false, run: argv => dataConvert(argv, log, warn) },
+  train: { spec: trainSpec, engine: true, run: argv => trainCommand(argv, out, warn) },
+  demo: { spec: demoSpec, engine: true, run: argv => demoCommand(argv, out, log, warn) },
+};
+
+function overview(): string {
+  const names = Object.keys(COMMANDS);
+  const width = Math.max(...names.map(n => n.length)) + 4;
+  return ['usage: ckd COMMAND [options]   (ckd COMMAND --help for its options)', '', 'commands:',
+    ...names.map(n => `  ${n.padEnd(width)}${COMMANDS[n].spec.summary}`),
+    '', 'environment: CKD_BACKEND=tensorflow|wasm|cpu chooses the tfjs backend (default: the fastest available).'].join('\n');
+}
+
+/** Finds the command named by the first one or two words. */
+function resolve(argv: string[]): { command?: Command; rest: string[] } {
+  const two = argv.slice(0, 2).join(' ');
+  if (COMMANDS[two]) return { command: COMMANDS[two], rest: argv.slice(2) };
+  if (COMMANDS[argv[0]]) return { command: COMMANDS[argv[0]], rest: argv.slice(1) };
+  return { rest: argv };
+}
+
+/** Runs the CLI; returns the exit code. Errors a user can fix are one line and code 2. */
+export async function main(argv: string[]): Promise<number> {
+  try {
+    if (argv.length === 0 || argv[0] === '--help' || argv[0] === 'help') { out(overview()); return 0; }
+    const { command, rest } = resolve(argv);
+    if (!command) throw new CkdError(`unknown command '${argv.slice(0, 2).join(' ')}' (run ckd --help)`);
+    if (rest.includes('--help')) { out(formatHelp(command.spec)); return 0; }
+    if (command.engine) await initEngine();
+    await command.run(rest);
+    return 0;
+  } catch (e) {
+    if (e instanceof CkdError) {
+      process.stderr.write(`ckd: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,70 @@
+import { createHash } from 'crypto';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Dataset, MODALITIES, SPLITS } from '../data/dataset';
+
+/** Where a result came from: enough to re-run it and to tell two runs apart. */
+export interface Provenance {
+  packageVersion: string;
+  gitCommit: string;
+  gitDirty: boolean;
+  node: string;
+  backend: string;
+  dataset: { name: string; source: string; fingerprint: string };
+  startedAt: string;
+}
+
+export const PROJECT_ROOT = findRoot(__dirname);
+
+function findRoot(from: string): string {
+  let dir = from;
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    const up = path.dirname(dir);
+    if (up === dir) return from;
+    dir = up;
+  }
+}
+
+export function packageVersion(): string {
+  return JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).version;
+}
+
+function git(args: string[]): string | undefined {
+  try {
+    return execFileSync('git', args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** SHA-256 over the splits and the features: equal fingerprints mean equal data. */
+export function datasetFingerprint(ds: Dataset): string {
+  const h = createHash('sha256');
+  h.update(`${ds.numUsers}x${ds.numItems}`);
+  for (const s of SPLITS) {
+    h.update(Buffer.from(ds[s].indptr.buffer, ds[s].indptr.byteOffset, ds[s].indptr.byteLength));
+    h.update(Buffer.from(ds[s].items.buffer, ds[s].items.byteOffset, ds[s].items.byteLength));
+  }
+  for (const m of MODALITIES) {
+    const f = ds.features[m];
+    h.update(`${m}:${f.rows}x${f.cols}`);
+    h.update(Buffer.from(f.data.buffer, f.data.byteOffset, f.data.byteLength));
+  }
+  return h.digest('hex').slice(0, 16);
+}
+
+export function provenance(ds: Dataset, backend: string): Provenance {
+  const commit = git(['rev-parse', 'HEAD']) ?? 'unknown';
+  const status = git(['status', '--porcelain', '--untracked-files=no']);
+  return {
+    packageVersion: packageVersion(),
+    gitCommit: commit,
+    gitDirty: status === undefined ? false : status.length > 0,
+    node: process.version,
+    backend,
+    dataset: { name: ds.name, source: ds.source, fingerprint: datasetFingerprint(ds) },
+    startedAt: new Date().toISOString(),
+  };
+}

@@ -1,0 +1,45 @@
+/**
+ * BPR-MF (Rendle et al., UAI 2009): ID embeddings only, the reference point without content.
+ * Masks have no effect (there is no modality to ablate). Same L2 form as VBPR.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { Dataset } from '../data/dataset';
+import { gatherRows } from '../engine/graph-ops';
+import { Rng } from '../engine/random';
+import {
+  Backbone, BackboneOptions, ParameterGroups, Representations, RowRequest, TripleBatch, allVariables,
+} from './backbone';
+import { Matrix, xavierUniform } from './init';
+import { VBPR_L2 } from './vbpr';
+
+export class BprMf implements Backbone {
+  readonly name = 'bprmf';
+  readonly outDim: number;
+  readonly groups: ParameterGroups;
+  private readonly userId: Matrix;
+  private readonly itemId: Matrix;
+
+  constructor(data: Dataset, opts: BackboneOptions) {
+    this.outDim = opts.dim ?? 64;
+    const rng = new Rng(opts.seed).fork('bprmf');
+    this.userId = xavierUniform(rng.fork('user'), data.numUsers, this.outDim);
+    this.itemId = xavierUniform(rng.fork('item'), data.numItems, this.outDim);
+    this.groups = { shared: [this.userId, this.itemId], visual: [], text: [] };
+  }
+
+  variables(): tf.Variable[] { return allVariables(this.groups); }
+
+  forward(_mask: unknown, rows: RowRequest = {}): Representations {
+    return tf.tidy(() => ({
+      users: (rows.users ? gatherRows(this.userId, rows.users) : tf.clone(this.userId)) as tf.Tensor2D,
+      items: (rows.items ? gatherRows(this.itemId, rows.items) : tf.clone(this.itemId)) as tf.Tensor2D,
+    }));
+  }
+
+  regularization(batch: TripleBatch, reps: Representations): tf.Scalar {
+    return tf.tidy(() => tf.mul(tf.add(tf.sum(tf.square(reps.users)), tf.sum(tf.square(reps.items))),
+      VBPR_L2 / 2 / batch.users.length));
+  }
+
+  dispose(): void { for (const v of this.variables()) v.dispose(); }
+}

@@ -1,0 +1,28 @@
+import { CkdError } from '../errors';
+import { BackboneFactory } from './backbone';
+import { BprMf } from './bprmf';
+import { Vbpr } from './vbpr';
+
+export interface BackboneEntry {
+  factory: BackboneFactory;
+  /** One line for help texts. */
+  summary: string;
+  /** Learning rate of the model's reference code, used when none is given. */
+  lr: number;
+}
+
+/** Every backbone by its CLI name. */
+export const BACKBONES: Record<string, BackboneEntry> = {
+  bprmf: { factory: (data, opts) => new BprMf(data, opts), summary: 'BPR-MF, ID embeddings only (no content)', lr: 5e-4 },
+  vbpr: { factory: (data, opts) => new Vbpr(data, opts), summary: 'VBPR, late fusion by concatenation (CKD code form)', lr: 5e-4 },
+};
+
+export function backboneEntry(name: string): BackboneEntry {
+  const e = BACKBONES[name.toLowerCase()];
+  if (!e) throw new CkdError(`unknown model '${name}' (expected one of: ${Object.keys(BACKBONES).join(', ')})`);
+  return e;
+}
+
+export function backboneFactory(name: string): BackboneFactory {
+  return backboneEntry(name).factory;
+}

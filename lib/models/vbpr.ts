@@ -1,0 +1,100 @@
+/**
+ * VBPR (He & McAuley, AAAI 2016) in the form of the CKD authors' code
+ * (CRIPAC-DIG/Balanced-Multimodal-Rec, codes/Models.py):
+ *   user = [x_u | p_u^v | p_u^t], item = [x_i | W_v f_i^v + b_v | W_t f_i^t + b_t], score = dot.
+ * Four 64-d tables (user ID, item ID, user visual and text preference), Xavier-uniform;
+ * projections with bias. Like that code, and unlike the original paper, no alpha/beta bias terms.
+ * Loss: BPR + 1e-5 * (|u|^2 + |i|^2 + |j|^2) / 2 / batch on the 192-d vectors.
+ * Ablating m replaces f^m by its item mean and p^m by its user mean: the ablated part then adds
+ * one constant per user to every item's score, so rankings ignore it exactly.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { Dataset, Modality, MODALITIES } from '../data/dataset';
+import { gatherRows } from '../engine/graph-ops';
+import { Rng } from '../engine/random';
+import { FixedFeatures } from './fixed-features';
+import {
+  Backbone, BackboneOptions, ModalityMask, ParameterGroups, Representations, RowRequest,
+  TripleBatch, allVariables, keeps,
+} from './backbone';
+import { Matrix, Vector, linearBias, linearWeight, repeatRow, xavierUniform } from './init';
+
+export const VBPR_L2 = 1e-5;
+
+export class Vbpr implements Backbone {
+  readonly name: string = 'vbpr';
+  readonly outDim: number;
+  readonly groups: ParameterGroups;
+  protected readonly dim: number;
+  protected readonly userId: Matrix;
+  protected readonly itemId: Matrix;
+  protected readonly pref: Record<Modality, Matrix>;
+  protected readonly proj: Record<Modality, { w: Matrix; b: Vector }>;
+  protected readonly features: Record<Modality, FixedFeatures>;
+
+  constructor(data: Dataset, opts: BackboneOptions) {
+    const d = (this.dim = opts.dim ?? 64);
+    this.outDim = 3 * d;
+    const rng = new Rng(opts.seed).fork('vbpr');
+    this.userId = xavierUniform(rng.fork('user'), data.numUsers, d);
+    this.itemId = xavierUniform(rng.fork('item'), data.numItems, d);
+    this.pref = {
+      visual: xavierUniform(rng.fork('pref_v'), data.numUsers, d),
+      text: xavierUniform(rng.fork('pref_t'), data.numUsers, d),
+    };
+    this.features = {
+      visual: new FixedFeatures(data.features.visual),
+      text: new FixedFeatures(data.features.text),
+    };
+    const projOf = (m: Modality) => {
+      const fanIn = data.features[m].cols;
+      return {
+        w: linearWeight(rng.fork(`w_${m}`), fanIn, d),
+        b: linearBias(rng.fork(`b_${m}`), fanIn, d),
+      };
+    };
+    this.proj = { visual: projOf('visual'), text: projOf('text') };
+    this.groups = {
+      shared: [this.userId, this.itemId],
+      visual: [this.pref.visual, this.proj.visual.w, this.proj.visual.b],
+      text: [this.pref.text, this.proj.text.w, this.proj.text.b],
+    };
+  }
+
+  variables(): tf.Variable[] { return allVariables(this.groups); }
+
+  /** Item content part of modality m for the requested items (all when omitted). */
+  protected itemContent(m: Modality, mask: ModalityMask, items: Int32Array | undefined, n: number): tf.Tensor2D {
+    const { w, b } = this.proj[m];
+    if (keeps(mask, m)) return this.features[m].project(w, b, items);
+    return repeatRow(this.features[m].projectMean(w, b), n);
+  }
+
+  protected userPart(m: Modality, mask: ModalityMask, users: Int32Array | undefined, n: number): tf.Tensor2D {
+    const table = this.pref[m];
+    if (keeps(mask, m)) return (users ? gatherRows(table, users) : table) as tf.Tensor2D;
+    return repeatRow(tf.mean(table, 0, true), n);
+  }
+
+  forward(mask: ModalityMask, rows: RowRequest = {}): Representations {
+    return tf.tidy(() => {
+      const nu = rows.users ? rows.users.length : this.userId.shape[0];
+      const ni = rows.items ? rows.items.length : this.itemId.shape[0];
+      const uid = (rows.users ? gatherRows(this.userId, rows.users) : this.userId) as tf.Tensor2D;
+      const iid = (rows.items ? gatherRows(this.itemId, rows.items) : this.itemId) as tf.Tensor2D;
+      const users = tf.concat([uid, ...MODALITIES.map(m => this.userPart(m, mask, rows.users, nu))], 1);
+      const items = tf.concat([iid, ...MODALITIES.map(m => this.itemContent(m, mask, rows.items, ni))], 1);
+      return { users, items };
+    });
+  }
+
+  regularization(batch: TripleBatch, reps: Representations): tf.Scalar {
+    return tf.tidy(() => tf.mul(tf.add(tf.sum(tf.square(reps.users)), tf.sum(tf.square(reps.items))),
+      VBPR_L2 / 2 / batch.users.length));
+  }
+
+  dispose(): void {
+    for (const v of this.variables()) v.dispose();
+    for (const m of MODALITIES) this.features[m].dispose();
+  }
+}
