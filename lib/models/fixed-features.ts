@@ -23,14 +23,17 @@ export class FixedFeatures {
     this.mean = tf.tensor2d(Float32Array.from(mean, x => x / Math.max(m.rows, 1)), [1, m.cols]);
   }
 
-  /** F[rows] W + b (all rows when omitted). */
-  project(w: tf.Tensor2D | tf.Variable, b: tf.Tensor1D | tf.Variable, rows?: Int32Array): tf.Tensor2D {
-    return this.linear.apply(w as tf.Tensor2D, b as tf.Tensor1D, rows);
+  /** F[rows] W + b (all rows when omitted; no bias when b is null). */
+  project(w: tf.Tensor2D, b: tf.Tensor1D | null, rows?: Int32Array): tf.Tensor2D {
+    return this.linear.apply(w, b, rows);
   }
 
-  /** mean(F) W + b, one row. */
-  projectMean(w: tf.Tensor2D | tf.Variable, b: tf.Tensor1D | tf.Variable): tf.Tensor2D {
-    return tf.tidy(() => tf.add(tf.matMul(this.mean, w as tf.Tensor2D), b) as tf.Tensor2D);
+  /** mean(F) W + b, one row (no bias when b is null). */
+  projectMean(w: tf.Tensor2D, b: tf.Tensor1D | null): tf.Tensor2D {
+    return tf.tidy(() => {
+      const y = tf.matMul(this.mean, w) as tf.Tensor2D;
+      return b ? tf.add(y, b) as tf.Tensor2D : y;
+    });
   }
 
   dispose(): void {

@@ -1,6 +1,7 @@
 import { CkdError } from '../errors';
 import { BackboneFactory } from './backbone';
 import { BprMf } from './bprmf';
+import { DeepStyle } from './deepstyle';
 import { Vbpr } from './vbpr';
 
 export interface BackboneEntry {
@@ -15,6 +16,7 @@ export interface BackboneEntry {
 export const BACKBONES: Record<string, BackboneEntry> = {
   bprmf: { factory: (data, opts) => new BprMf(data, opts), summary: 'BPR-MF, ID embeddings only (no content)', lr: 5e-4 },
   vbpr: { factory: (data, opts) => new Vbpr(data, opts), summary: 'VBPR, late fusion by concatenation (CKD code form)', lr: 5e-4 },
+  deepstyle: { factory: (data, opts) => new DeepStyle(data, opts), summary: 'DeepStyle, VBPR layout with category-removed style terms', lr: 5e-4 },
 };
 
 export function backboneEntry(name: string): BackboneEntry {

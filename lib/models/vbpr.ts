@@ -29,10 +29,10 @@ export class Vbpr implements Backbone {
   protected readonly userId: Matrix;
   protected readonly itemId: Matrix;
   protected readonly pref: Record<Modality, Matrix>;
-  protected readonly proj: Record<Modality, { w: Matrix; b: Vector }>;
+  protected readonly proj: Record<Modality, { w: Matrix; b: Vector | null }>;
   protected readonly features: Record<Modality, FixedFeatures>;
 
-  constructor(data: Dataset, opts: BackboneOptions) {
+  constructor(data: Dataset, opts: BackboneOptions, layout: { projectionBias?: boolean } = {}) {
     const d = (this.dim = opts.dim ?? 64);
     this.outDim = 3 * d;
     const rng = new Rng(opts.seed).fork('vbpr');
@@ -50,14 +50,14 @@ export class Vbpr implements Backbone {
       const fanIn = data.features[m].cols;
       return {
         w: linearWeight(rng.fork(`w_${m}`), fanIn, d),
-        b: linearBias(rng.fork(`b_${m}`), fanIn, d),
+        b: layout.projectionBias === false ? null : linearBias(rng.fork(`b_${m}`), fanIn, d),
       };
     };
     this.proj = { visual: projOf('visual'), text: projOf('text') };
     this.groups = {
       shared: [this.userId, this.itemId],
-      visual: [this.pref.visual, this.proj.visual.w, this.proj.visual.b],
-      text: [this.pref.text, this.proj.text.w, this.proj.text.b],
+      visual: [this.pref.visual, this.proj.visual.w, ...(this.proj.visual.b ? [this.proj.visual.b] : [])],
+      text: [this.pref.text, this.proj.text.w, ...(this.proj.text.b ? [this.proj.text.b] : [])],
     };
   }
 

@@ -1,0 +1,73 @@
+/**
+ * DeepStyle (Liu, Wu, Wang, SIGIR 2017) in the two-modality, VBPR-shaped layout of our decision
+ * (BACKBONES.md; no public two-modality code exists):
+ *   user = [x_u | p_u^v | p_u^t], item = [x_i | s_i^v | s_i^t], s_i^m = E_m f_i^m - l^m_{c(i)},
+ * E_m linear without bias, l^m a learned vector per item category. The style term removes
+ * what the category explains from the item's content, as in the original single-modality model.
+ * Categories: the data set's item_category.npy when present; otherwise seeded k-means on the text
+ * features with `categories` clusters (default min(32, items/10)); per-item categories would
+ * reduce DeepStyle to VBPR, so we never use them.
+ * Ablation replaces the whole style term s^m (features and category term) by its item mean, so
+ * the category term cannot leak the ablated modality; and p^m by its user mean, as for VBPR.
+ * Loss, initialisation and parameter groups as VBPR (category vectors join their modality's group).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { Dataset, Modality } from '../data/dataset';
+import { gatherRows } from '../engine/graph-ops';
+import { Rng } from '../engine/random';
+import { BackboneOptions, ModalityMask, keeps } from './backbone';
+import { Matrix, repeatRow, xavierUniform } from './init';
+import { kmeans } from './kmeans';
+import { Vbpr } from './vbpr';
+
+export function deepStyleCategories(data: Dataset, opts: BackboneOptions): { ids: Int32Array; count: number } {
+  if (data.itemCategories) {
+    let count = 0;
+    for (const c of data.itemCategories) count = Math.max(count, c + 1);
+    return { ids: data.itemCategories, count };
+  }
+  const count = opts.params?.categories ?? Math.max(1, Math.min(32, Math.floor(data.numItems / 10)));
+  return { ids: kmeans(data.features.text, count, new Rng(opts.seed).fork('deepstyle-kmeans')), count };
+}
+
+export class DeepStyle extends Vbpr {
+  override readonly name = 'deepstyle';
+  private readonly categoryIds: Int32Array;
+  /** Category frequencies (1 x C), for the item mean of the category term. */
+  private readonly categoryShare: tf.Tensor2D;
+  private readonly categoryVectors: Record<Modality, Matrix>;
+
+  constructor(data: Dataset, opts: BackboneOptions) {
+    super(data, opts, { projectionBias: false });
+    const { ids, count } = deepStyleCategories(data, opts);
+    this.categoryIds = ids;
+    const share = new Float32Array(count);
+    for (const c of ids) share[c] += 1 / ids.length;
+    this.categoryShare = tf.tensor2d(share, [1, count]);
+    const rng = new Rng(opts.seed).fork('deepstyle');
+    this.categoryVectors = {
+      visual: xavierUniform(rng.fork('cat_v'), count, this.dim),
+      text: xavierUniform(rng.fork('cat_t'), count, this.dim),
+    };
+    this.groups.visual.push(this.categoryVectors.visual);
+    this.groups.text.push(this.categoryVectors.text);
+  }
+
+  protected override itemContent(m: Modality, mask: ModalityMask, items: Int32Array | undefined, n: number): tf.Tensor2D {
+    return tf.tidy(() => {
+      const w = this.proj[m].w;
+      const table = this.categoryVectors[m];
+      if (keeps(mask, m)) {
+        const cats = items ? Int32Array.from(items, i => this.categoryIds[i]) : this.categoryIds;
+        return tf.sub(this.features[m].project(w, null, items), gatherRows(table, cats)) as tf.Tensor2D;
+      }
+      const meanStyle = tf.sub(this.features[m].projectMean(w, null), tf.matMul(this.categoryShare, table));
+      return repeatRow(meanStyle as tf.Tensor2D, n);
+    });
+  }
+
+  override dispose(): void {
+    super.dispose();
+    this.categoryShare.dispose();
+  }
+}
