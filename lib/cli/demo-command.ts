@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadDataset, writeDataset } from '../data/loaders';
-import { currentBackend } from '../engine/backend';
+import { initEngine } from '../engine/backend';
 import { PROJECT_ROOT, provenance } from '../experiments/provenance';
 import { defaultRecordPath, writeRunRecord } from '../experiments/run-record';
 import { MASKS, TRAIN_MODES } from '../models/backbone';
@@ -37,7 +37,7 @@ export async function demoCommand(argv: string[], out: (s: string) => void, log:
     writeDataset(synthesizeDataset('default', 1), dir, 'lattice');
   }
   const data = loadDataset(dir, { warn });
-  const prov = provenance(data, currentBackend());
+  const prov = provenance(data, await initEngine());
   const rows: string[] = [];
   const results: Record<string, unknown> = {};
   for (const mode of TRAIN_MODES) {

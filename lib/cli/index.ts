@@ -1,4 +1,3 @@
-import { initEngine } from '../engine/backend';
 import { CkdError } from '../errors';
 import { CommandSpec, formatHelp } from './args';
 import { convertSpec, dataConvert, dataInspect, dataSynth, inspectSpec, synthSpec } from './data-commands';
@@ -7,8 +6,6 @@ import { trainCommand, trainSpec } from './train-command';
 
 interface Command {
   spec: CommandSpec;
-  /** Whether the command needs the tfjs engine. */
-  engine: boolean;
   run(argv: string[]): void | Promise<void>;
 }
 
@@ -17,11 +14,11 @@ const log = (s: string) => process.stderr.write(s + '\n');
 const warn = (s: string) => process.stderr.write(`warning: ${s}\n`);
 
 const COMMANDS: Record<string, Command> = {
-  'data synth': { spec: synthSpec, engine: false, run: argv => dataSynth(argv, log) },
-  'data inspect': { spec: inspectSpec, engine: false, run: argv => dataInspect(argv, out, warn) },
-  'data convert': { spec: convertSpec, engine: false, run: argv => dataConvert(argv, log, warn) },
-  train: { spec: trainSpec, engine: true, run: argv => trainCommand(argv, out, warn) },
-  demo: { spec: demoSpec, engine: true, run: argv => demoCommand(argv, out, log, warn) },
+  'data synth': { spec: synthSpec, run: argv => dataSynth(argv, log) },
+  'data inspect': { spec: inspectSpec, run: argv => dataInspect(argv, out, warn) },
+  'data convert': { spec: convertSpec, run: argv => dataConvert(argv, log, warn) },
+  train: { spec: trainSpec, run: argv => trainCommand(argv, out, warn) },
+  demo: { spec: demoSpec, run: argv => demoCommand(argv, out, log, warn) },
 };
 
 function overview(): string {
@@ -47,7 +44,6 @@ export async function main(argv: string[]): Promise<number> {
     const { command, rest } = resolve(argv);
     if (!command) throw new CkdError(`unknown command '${argv.slice(0, 2).join(' ')}' (run ckd --help)`);
     if (rest.includes('--help')) { out(formatHelp(command.spec)); return 0; }
-    if (command.engine) await initEngine();
     await command.run(rest);
     return 0;
   } catch (e) {

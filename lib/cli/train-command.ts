@@ -1,16 +1,16 @@
 import * as path from 'path';
 import { Dataset } from '../data/dataset';
 import { loadDataset } from '../data/loaders';
-import { currentBackend } from '../engine/backend';
+import { initEngine } from '../engine/backend';
 import { CkdError } from '../errors';
 import { PROJECT_ROOT, provenance } from '../experiments/provenance';
 import { defaultRecordPath, writeRunRecord } from '../experiments/run-record';
 import { TRAIN_MODES, TrainMode } from '../models/backbone';
-import { BACKBONES, backboneFactory } from '../models/registry';
+import { BACKBONES, backboneEntry } from '../models/registry';
 import { PRESET_NAMES } from '../synth/presets';
 import { synthesizeDataset } from '../synth/synthesize';
 import { consoleProgress } from '../train/progress';
-import { TRAIN_DEFAULTS, TrainOptions, trainModel } from '../train/trainer';
+import { TRAIN_DEFAULTS, TrainOptions, checkTrainOptions, trainModel } from '../train/trainer';
 import { NDCG_VARIANTS, NdcgVariant } from '../train/validate';
 import { CommandSpec, ParsedArgs, choiceOpt, numberOpt, parseArgs, stringOpt } from './args';
 
@@ -26,7 +26,7 @@ export const trainSpec: CommandSpec = {
     { name: 'mode', value: 'MODE', help: 'multimodal, or a uni-modal model (other modality mean-ablated in training and inference)', default: 'multimodal' },
     { name: 'seed', value: 'N', help: 'seed of initialisation and sampling', default: '123' },
     { name: 'epochs', value: 'N', help: 'maximum epochs', default: String(TRAIN_DEFAULTS.epochs) },
-    { name: 'lr', value: 'X', help: 'Adam learning rate', default: String(TRAIN_DEFAULTS.lr) },
+    { name: 'lr', value: 'X', help: 'Adam learning rate', default: "the model's reference value (5e-4 for VBPR)" },
     { name: 'batch-size', value: 'N', help: 'BPR triples per step', default: String(TRAIN_DEFAULTS.batchSize) },
     { name: 'eval-every', value: 'N', help: 'validate every N epochs', default: String(TRAIN_DEFAULTS.evalEvery) },
     { name: 'patience', value: 'N', help: 'stop after N validations without a better Recall@20', default: String(TRAIN_DEFAULTS.patience) },
@@ -46,28 +46,30 @@ export function dataFromArgs(a: ParsedArgs, warn: (s: string) => void): Dataset 
   throw new CkdError('--data DIR or --preset NAME is required');
 }
 
-export function trainOptionsFromArgs(a: ParsedArgs): TrainOptions {
-  return {
+export function trainOptionsFromArgs(a: ParsedArgs, defaultLr: number = TRAIN_DEFAULTS.lr): TrainOptions {
+  const opts: TrainOptions = {
     mode: choiceOpt<TrainMode>(a, 'mode', TRAIN_MODES, 'multimodal'),
     seed: numberOpt(a, 'seed', 123, 'int'),
     epochs: numberOpt(a, 'epochs', TRAIN_DEFAULTS.epochs, 'int'),
-    lr: numberOpt(a, 'lr', TRAIN_DEFAULTS.lr),
+    lr: numberOpt(a, 'lr', defaultLr),
     batchSize: numberOpt(a, 'batch-size', TRAIN_DEFAULTS.batchSize, 'int'),
     evalEvery: numberOpt(a, 'eval-every', TRAIN_DEFAULTS.evalEvery, 'int'),
     patience: numberOpt(a, 'patience', TRAIN_DEFAULTS.patience, 'int'),
     ndcg: choiceOpt<NdcgVariant>(a, 'ndcg', NDCG_VARIANTS, 'standard'),
   };
+  checkTrainOptions(opts);
+  return opts;
 }
 
 export async function trainCommand(argv: string[], out: (s: string) => void, warn: (s: string) => void): Promise<void> {
   const a = parseArgs(trainSpec, argv);
   const modelName = stringOpt(a, 'model');
   if (!modelName) throw new CkdError('--model is required');
-  const factory = backboneFactory(modelName);
-  const opts = trainOptionsFromArgs(a);
+  const entry = backboneEntry(modelName);
+  const opts = trainOptionsFromArgs(a, entry.lr);
   const data = dataFromArgs(a, warn);
-  const prov = provenance(data, currentBackend());
-  const model = factory(data, { seed: opts.seed });
+  const prov = provenance(data, await initEngine());
+  const model = entry.factory(data, { seed: opts.seed });
   const label = `[${modelName} ${opts.mode}]`;
   try {
     const result = await trainModel(model, data, { ...opts, progress: a.options.quiet ? undefined : consoleProgress(label) });

@@ -1,0 +1,98 @@
+import * as assert from 'assert';
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { writeDataset } from '../lib/data/loaders';
+import { presetConfig } from '../lib/synth/presets';
+import { synthesizeDataset } from '../lib/synth/synthesize';
+
+const BIN = path.resolve(__dirname, '..', '..', 'bin', 'ckd.js');
+
+function ckd(...args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, CKD_BACKEND: 'wasm' } });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A user error: exit code 2, one line on stderr naming the problem, no stack trace. */
+function assertUserError(r: ReturnType<typeof ckd>, problem: RegExp): void {
+  assert.strictEqual(r.code, 2, `exit code ${r.code}; stderr: ${r.stderr}`);
+  const lines = r.stderr.trim().split('\n');
+  assert.strictEqual(lines.length, 1, `expected one line, got: ${r.stderr}`);
+  assert.match(lines[0], /^ckd: /);
+  assert.match(lines[0], problem);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+}
+
+describe('ckd command line', () => {
+  let tmp: string;
+  before(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ckd-cli-')); });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it('synth, inspect (text and --json) and convert round trip', () => {
+    const lattice = path.join(tmp, 'tiny');
+    const mmrec = path.join(tmp, 'tiny-mmrec');
+    let r = ckd('data', 'synth', '--preset', 'tiny', '--seed', '4', '--out', lattice);
+    assert.strictEqual(r.code, 0, r.stderr);
+    assert.ok(fs.existsSync(path.join(lattice, '5-core', 'train.json')));
+    r = ckd('data', 'inspect', lattice, '--json');
+    assert.strictEqual(r.code, 0, r.stderr);
+    const a = JSON.parse(r.stdout);
+    assert.strictEqual(a.users, 150);
+    assert.strictEqual(a.items, 100);
+    r = ckd('data', 'convert', '--from', lattice, '--to', mmrec, '--layout', 'mmrec');
+    assert.strictEqual(r.code, 0, r.stderr);
+    r = ckd('data', 'inspect', mmrec, '--json');
+    const b = JSON.parse(r.stdout);
+    assert.deepStrictEqual(b.interactions, a.interactions);
+    r = ckd('data', 'inspect', mmrec);
+    assert.match(r.stdout, /users\s+150/);
+  });
+
+  it('reports Amazon Baby sizes for a Baby-sized LATTICE folder', function () {
+    this.timeout(120000);
+    const dir = path.join(tmp, 'baby');
+    const cfg = presetConfig('baby-scale', { factors: 4, visualDim: 4, textDim: 2 });
+    writeDataset(synthesizeDataset(cfg, 1), dir, 'lattice');
+    const r = ckd('data', 'inspect', dir, '--json');
+    assert.strictEqual(r.code, 0, r.stderr);
+    const d = JSON.parse(r.stdout);
+    assert.strictEqual(d.users, 19445);
+    assert.strictEqual(d.items, 7050);
+  });
+
+  it('trains a model and writes a result record with provenance', () => {
+    const out = path.join(tmp, 'record.json');
+    const r = ckd('train', '--preset', 'tiny', '--model', 'vbpr', '--epochs', '2', '--eval-every', '1', '--quiet', '--out', out);
+    assert.strictEqual(r.code, 0, r.stderr);
+    const printed = JSON.parse(r.stdout);
+    assert.ok(printed.test.all.recall[20] > 0);
+    const record = JSON.parse(fs.readFileSync(out, 'utf8'));
+    assert.strictEqual(record.provenance.backend, 'wasm');
+    assert.match(record.provenance.dataset.fingerprint, /^[0-9a-f]{16}$/);
+    assert.strictEqual(record.config.model, 'vbpr');
+    assert.strictEqual(record.result.history.length, 2);
+  });
+
+  it('every command has --help', () => {
+    for (const cmd of [['data', 'synth'], ['data', 'inspect'], ['data', 'convert'], ['train'], ['demo']]) {
+      const r = ckd(...cmd, '--help');
+      assert.strictEqual(r.code, 0);
+      assert.match(r.stdout, /^usage: ckd /);
+    }
+    assert.match(ckd('--help').stdout, /commands:/);
+  });
+
+  it('user errors are one line on stderr and exit code 2', () => {
+    assertUserError(ckd('frobnicate'), /unknown command 'frobnicate'/);
+    assertUserError(ckd('data', 'inspect', path.join(tmp, 'nope')), /nope: missing folder/);
+    assertUserError(ckd('data', 'inspect'), /needs a folder/);
+    assertUserError(ckd('data', 'synth', '--preset', 'huge', '--out', tmp), /--preset must be one of tiny, default, baby-scale/);
+    assertUserError(ckd('data', 'synth', '--preset', 'tiny'), /--out is required/);
+    assertUserError(ckd('data', 'synth', '--bogus'), /unknown option --bogus/);
+    assertUserError(ckd('data', 'convert', '--from', tmp, '--to', tmp, '--layout', 'csv'), /--layout must be one of lattice, mmrec/);
+    assertUserError(ckd('train', '--preset', 'tiny', '--model', 'nope'), /unknown model 'nope'/);
+    assertUserError(ckd('train', '--preset', 'tiny', '--model', 'vbpr', '--lr', 'fast'), /--lr must be a number/);
+    assertUserError(ckd('train', '--preset', 'tiny', '--model', 'vbpr', '--epochs', '0'), /--epochs must be a positive integer/);
+  });
+});
