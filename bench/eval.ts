@@ -1,7 +1,7 @@
 /**
  * Full-ranking benchmark at Amazon Baby's size: 19,445 users x 7,050 items, top-20, ~8 train
  * items masked per user, for d = 64 (ID embeddings) and d = 192 (VBPR's concatenation).
- *   node dist/bench/eval.js [--quick]
+ *   node dist/bench/eval.js [--quick] [--out FILE]   (--out writes the rows as a JSON record)
  * Times the wasm kernel on one thread and on worker threads, the whole evaluateRanking call, and
  * tfjs (wasm and cpu backends: matMul + mask + topk) on a slice of users, scaled up.
  */
@@ -10,6 +10,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { defaultThreads, evaluateRanking, rankTopK, rankTopKParallel, RankingInput } from '../lib/eval';
 import { syntheticRanking } from '../lib/eval/synthetic';
+import { writeBenchRecord } from './record';
 
 const NUM_USERS = 19445;
 const NUM_ITEMS = 7050;
@@ -94,6 +95,7 @@ async function main(): Promise<void> {
     row('tfjs-cpu matMul(pre-transposed) + mask + topk', await tfjsFullRanking('cpu', p, 256, false), undefined, 'scaled from 256 users');
   }
   console.table(rows);
+  writeBenchRecord('eval', { users: NUM_USERS, items: NUM_ITEMS, k: K, threads }, rows);
 }
 
 main().catch((e) => {

@@ -14,6 +14,7 @@ import { FixedLinear } from '../lib/engine/fixed-linear';
 import { gatherRows, sddmm, segmentSoftmax, segmentSum, spmm, spmmWeighted } from '../lib/engine/graph-ops';
 import { Rng } from '../lib/engine/random';
 import { SparseMatrix } from '../lib/engine/sparse-matrix';
+import { writeBenchRecord } from './record';
 
 const quick = process.argv.includes('--quick');
 
@@ -168,6 +169,7 @@ async function main(): Promise<void> {
   await graphBench('wasm');
   await graphBench('cpu');
   await fixedLinearBench();
+  writeBenchRecord('kernels', { quick }, rows.map(([what, ms, vsStock]) => ({ what, ms, vsStock })));
 }
 
 main().catch((e) => { console.error(e); process.exit(1); });

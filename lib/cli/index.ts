@@ -4,7 +4,7 @@ import { convertSpec, dataConvert, dataInspect, dataSynth, inspectSpec, synthSpe
 import { demoCommand, demoSpec } from './demo-command';
 import { trainCommand, trainSpec } from './train-command';
 
-interface Command {
+export interface Command {
   spec: CommandSpec;
   run(argv: string[]): void | Promise<void>;
 }
@@ -13,7 +13,7 @@ const out = (s: string) => process.stdout.write(s + '\n');
 const log = (s: string) => process.stderr.write(s + '\n');
 const warn = (s: string) => process.stderr.write(`warning: ${s}\n`);
 
-const COMMANDS: Record<string, Command> = {
+export const COMMANDS: Record<string, Command> = {
   'data synth': { spec: synthSpec, run: argv => dataSynth(argv, log) },
   'data inspect': { spec: inspectSpec, run: argv => dataInspect(argv, out, warn) },
   'data convert': { spec: convertSpec, run: argv => dataConvert(argv, log, warn) },
