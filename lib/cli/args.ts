@@ -67,6 +67,9 @@ export function numberOpt(a: ParsedArgs, name: string, fallback: number, kind: '
   if (v.trim() === '' || !Number.isFinite(n) || (kind === 'int' && !Number.isInteger(n))) {
     throw new CkdError(`--${name} must be ${kind === 'int' ? 'an integer' : 'a number'} (got '${v}')`);
   }
+  if (kind === 'int' && !Number.isSafeInteger(n)) {
+    throw new CkdError(`--${name} is out of range (got '${v}'; integers must be at most ${Number.MAX_SAFE_INTEGER} in magnitude)`);
+  }
   return n;
 }
 

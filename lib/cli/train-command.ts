@@ -1,16 +1,18 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { Dataset } from '../data/dataset';
 import { loadDataset } from '../data/loaders';
 import { initEngine } from '../engine/backend';
 import { CkdError } from '../errors';
-import { PROJECT_ROOT, provenance } from '../experiments/provenance';
+import { PROJECT_ROOT, datasetFingerprint, provenance } from '../experiments/provenance';
 import { defaultRecordPath, writeRunRecord } from '../experiments/run-record';
 import { TRAIN_MODES, TrainMode } from '../models/backbone';
 import { BACKBONES, backboneEntry } from '../models/registry';
 import { PRESET_NAMES } from '../synth/presets';
 import { synthesizeDataset } from '../synth/synthesize';
+import { checkIdentity, readCheckpointIfExists } from '../train/checkpoint';
 import { consoleProgress } from '../train/progress';
-import { TRAIN_DEFAULTS, TrainOptions, checkTrainOptions, trainModel } from '../train/trainer';
+import { TRAIN_DEFAULTS, TrainOptions, checkTrainOptions, trainIdentity, trainModel } from '../train/trainer';
 import { NDCG_VARIANTS, NdcgVariant } from '../train/validate';
 import { CommandSpec, ParsedArgs, choiceOpt, numberOpt, parseArgs, stringOpt } from './args';
 
@@ -32,6 +34,9 @@ export const trainSpec: CommandSpec = {
     { name: 'patience', value: 'N', help: 'stop after N validations without a better Recall@20', default: String(TRAIN_DEFAULTS.patience) },
     { name: 'ndcg', value: 'VARIANT', help: 'standard, or lattice (the CKD/LATTICE code\'s inflated variant)', default: 'standard' },
     { name: 'out', value: 'FILE', help: 'result record path', default: 'results/runs/<time>_<model>_<mode>_<seed>.json' },
+    { name: 'checkpoint', value: 'FILE', help: 'write a checkpoint (weights, optimiser, early stopping, history) to FILE, atomically' },
+    { name: 'checkpoint-every', value: 'N', help: 'epochs between checkpoints', default: '1' },
+    { name: 'resume', help: 'continue from the --checkpoint FILE (same options needed; starts at epoch 1 when FILE does not exist yet)' },
     { name: 'quiet', help: 'no progress output' },
     { name: 'help', help: 'show this help' },
   ],
@@ -67,13 +72,20 @@ export async function trainCommand(argv: string[], out: (s: string) => void, war
   if (!modelName) throw new CkdError('--model is required');
   const entry = backboneEntry(modelName);
   const opts = trainOptionsFromArgs(a, entry.lr);
+  const outArg = stringOpt(a, 'out');
+  if (outArg !== undefined) checkOutputFile(outArg, 'out');
+  const ckpt = checkpointOptionsFromArgs(a);
   const data = dataFromArgs(a, warn);
+  if (ckpt.checkpointPath) {
+    ckpt.checkpointTag = { model: modelName, data: datasetFingerprint(data) };
+    checkResumable(ckpt, opts);
+  }
   const prov = provenance(data, await initEngine());
   const model = entry.factory(data, { seed: opts.seed });
   const label = `[${modelName} ${opts.mode}]`;
   try {
-    const result = await trainModel(model, data, { ...opts, progress: a.options.quiet ? undefined : consoleProgress(label) });
-    const file = stringOpt(a, 'out') ?? defaultRecordPath(PROJECT_ROOT, [modelName, opts.mode, opts.seed]);
+    const result = await trainModel(model, data, { ...opts, ...ckpt, progress: a.options.quiet ? undefined : consoleProgress(label) });
+    const file = outArg ?? defaultRecordPath(PROJECT_ROOT, [modelName, opts.mode, opts.seed]);
     writeRunRecord(file, { kind: 'train', config: { model: modelName, ...opts }, provenance: prov, result });
     out(JSON.stringify({
       model: modelName, mode: opts.mode, seed: opts.seed, backend: prov.backend, bestEpoch: result.bestEpoch,
@@ -82,4 +94,43 @@ export async function trainCommand(argv: string[], out: (s: string) => void, war
   } finally {
     model.dispose();
   }
+}
+
+type CheckpointOptions = Pick<TrainOptions, 'checkpointPath' | 'checkpointEvery' | 'resume' | 'checkpointTag'>;
+
+function checkpointOptionsFromArgs(a: ParsedArgs): CheckpointOptions {
+  const file = stringOpt(a, 'checkpoint');
+  const resume = a.options.resume === true;
+  if (!file) {
+    if (resume) throw new CkdError('--resume needs --checkpoint FILE');
+    if (a.options['checkpoint-every'] !== undefined) throw new CkdError('--checkpoint-every needs --checkpoint FILE');
+    return {};
+  }
+  const every = numberOpt(a, 'checkpoint-every', 1, 'int');
+  if (every < 1) throw new CkdError(`--checkpoint-every must be a positive integer (got ${every})`);
+  checkOutputFile(file, 'checkpoint');
+  if (!resume && fs.existsSync(file)) {
+    throw new CkdError(`--checkpoint ${file}: a checkpoint already exists; add --resume to continue that run, or remove the file to start over`);
+  }
+  return { checkpointPath: file, checkpointEvery: every, resume };
+}
+
+/** Before anything heavy starts: a checkpoint to resume must be readable and of this run. */
+function checkResumable(ckpt: CheckpointOptions, opts: TrainOptions): void {
+  if (!ckpt.resume || !ckpt.checkpointPath) return;
+  const c = readCheckpointIfExists(ckpt.checkpointPath);
+  if (!c) return;
+  checkIdentity(ckpt.checkpointPath, { ...c.identity, variables: null }, { ...trainIdentity({ ...opts, ...ckpt }), variables: null });
+}
+
+/** An output path must be a file path in a folder we can create and write. */
+function checkOutputFile(file: string, option: string): void {
+  const dir = path.dirname(path.resolve(file));
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch (e) {
+    throw new CkdError(`--${option} ${file}: cannot write into the folder ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new CkdError(`--${option} ${file}: is a folder, expected a file name`);
 }

@@ -130,6 +130,10 @@ async function tryBackend(name: BackendName): Promise<string | null> {
 function loadNativePackage(): string | null {
   const problems: string[] = [];
   for (const pkg of NATIVE_PACKAGES) {
+    if (isAlias(pkg)) {
+      problems.push(`${pkg} not installed`);
+      continue;
+    }
     try {
       // A variable name keeps bundlers and tsc from treating it as a dependency.
       require(pkg);
@@ -142,6 +146,19 @@ function loadNativePackage(): string | null {
     problems.push(`${pkg} loaded but registered into another copy of @tensorflow/tfjs-core (check 'npm ls @tensorflow/tfjs-core')`);
   }
   return problems.join('; ');
+}
+
+/**
+ * danfojs-node depends on @tensorflow/tfjs-node; our npm override installs plain
+ * @tensorflow/tfjs under that name (the real one downloads libtensorflow at install time).
+ * Such an alias is not the native backend.
+ */
+function isAlias(pkg: string): boolean {
+  try {
+    return require(`${pkg}/package.json`).name !== pkg;
+  } catch {
+    return false;
+  }
 }
 
 async function describe(name: BackendName): Promise<string> {

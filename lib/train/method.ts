@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { Dataset } from '../data/dataset';
+import { Dataset, UserItemLists } from '../data/dataset';
+import { BprSampling } from '../data/samplers';
 import { Rng } from '../engine/random';
 import { Backbone, ModalityMask, TripleBatch } from '../models/backbone';
 import { bprLoss, tripleScores } from './bpr';
@@ -21,6 +22,20 @@ export interface StepContext {
   rng: Rng;
 }
 
+/** What a method sees at the start of an epoch, before the epoch's batches are drawn. */
+export interface EpochContext {
+  model: Backbone;
+  data: Dataset;
+  mask: ModalityMask;
+  epoch: number;
+  /** A stream of its own (the trainer's stream forked by epoch), independent of the batches. */
+  rng: Rng;
+  /** The trainer's settings, for methods that run training of their own (GB's estimation). */
+  lr: number;
+  batchSize: number;
+  sampling: BprSampling;
+}
+
 /**
  * A way of training a backbone (plain, teacher, CKD, GB, OGM). The trainer calls `loss` inside
  * the optimiser's gradient tape; a method may also adjust gradients (`transformGradients`).
@@ -29,6 +44,13 @@ export interface TrainingMethod {
   readonly name: string;
   loss(batch: TripleBatch, ctx: StepContext): StepLoss;
   transformGradients?(grads: Record<string, tf.Tensor>, ctx: StepContext): Record<string, tf.Tensor>;
+  /**
+   * The interactions the trainer draws BPR batches from; default data.train. GB holds part of
+   * the train interactions out to estimate its weights on.
+   */
+  readonly trainInteractions?: UserItemLists;
+  /** Called at the start of every epoch, before its batches are drawn (GB re-estimates its weights). */
+  beforeEpoch?(ctx: EpochContext): void | Promise<void>;
   /** Per-step diagnostics the method wants in the history (plain numbers only). */
   diagnostics?(): Record<string, number>;
   dispose?(): void;

@@ -9,6 +9,7 @@ import { StepContext, TrainingMethod, plainMethod } from './method';
 import { ProgressSink, silentProgress } from './progress';
 import { MetricsByMask, NdcgVariant, evaluateBackbone } from './validate';
 import { WeightsSnapshot } from './weights-snapshot';
+import { JsonValue, captureCheckpoint, checkIdentity, readCheckpointIfExists, restoreCheckpoint, writeCheckpoint } from './checkpoint';
 
 export interface TrainOptions {
   mode: TrainMode;
@@ -25,6 +26,14 @@ export interface TrainOptions {
   sampling?: BprSampling;
   method?: TrainingMethod;
   progress?: ProgressSink;
+  /** Write a checkpoint (lib/train/checkpoint.ts) to this file every `checkpointEvery` epochs. */
+  checkpointPath?: string;
+  /** Epochs between checkpoints (default 1). */
+  checkpointEvery?: number;
+  /** Continue from the checkpoint at `checkpointPath` when there is one (else start at epoch 1). */
+  resume?: boolean;
+  /** More that a checkpoint must match on resume, e.g. the model name and the data fingerprint. */
+  checkpointTag?: Record<string, JsonValue>;
 }
 
 export const TRAIN_DEFAULTS = {
@@ -52,7 +61,12 @@ export interface TrainResult {
   history: EpochRecord[];
   secondsPerEpoch: number;
   wallSeconds: number;
+  /** The checkpoint's epoch when the run was resumed. */
+  resumedFromEpoch?: number;
 }
+
+/** Largest batch accepted (the sampler allocates the batch up front). */
+export const MAX_BATCH_SIZE = 1 << 20;
 
 export function checkTrainOptions(o: TrainOptions): void {
   const positiveInt = (name: string, v: number) => {
@@ -63,6 +77,18 @@ export function checkTrainOptions(o: TrainOptions): void {
   positiveInt('eval-every', o.evalEvery);
   positiveInt('patience', o.patience);
   if (!(o.lr > 0 && o.lr < 1)) throw new CkdError(`--lr must be in (0, 1) (got ${o.lr})`);
+  if (o.batchSize > MAX_BATCH_SIZE) throw new CkdError(`--batch-size must be at most ${MAX_BATCH_SIZE} (got ${o.batchSize})`);
+  if (o.checkpointEvery !== undefined) positiveInt('checkpoint-every', o.checkpointEvery);
+  if (o.resume && !o.checkpointPath) throw new CkdError('--resume needs --checkpoint FILE');
+}
+
+/** What a checkpoint must match to be resumed by a run with these options (the trainer adds variable shapes). */
+export function trainIdentity(o: TrainOptions): Record<string, JsonValue> {
+  return {
+    mode: o.mode, seed: o.seed, epochs: o.epochs, lr: o.lr, batchSize: o.batchSize, evalEvery: o.evalEvery,
+    patience: o.patience, ks: o.ks ?? null, ndcg: o.ndcg ?? 'standard', sampling: o.sampling ?? 'ckd',
+    method: (o.method ?? plainMethod).name, tag: o.checkpointTag ?? {},
+  };
 }
 
 /**
@@ -80,22 +106,53 @@ export async function trainModel(model: Backbone, data: Dataset, opts: TrainOpti
   const vars = model.variables();
   const optimizer = tf.train.adam(opts.lr);
   const rng = new Rng(opts.seed).fork('train');
-  const sampler = new TripleSampler(data.train, data.numItems);
+  const sampler = new TripleSampler(method.trainInteractions ?? data.train, data.numItems);
   const stopper = new EarlyStopping(opts.patience);
   const best = new WeightsSnapshot();
   const history: EpochRecord[] = [];
   const started = Date.now();
   let trainSeconds = 0;
   let epoch = 0;
+  const ckptFile = opts.checkpointPath;
+  const identity = { ...trainIdentity(opts), variables: vars.map(v => v.shape.join('x')) };
+  const parts = { vars, optimizer, stopper, best, method };
+  let priorWall = 0;
+  let firstEpoch = 1;
+  let lastCheckpoint = 0;
+  let resumedFromEpoch: number | undefined;
   try {
-    for (epoch = 1; epoch <= opts.epochs; epoch++) {
+    if (opts.resume && ckptFile) {
+      const c = readCheckpointIfExists(ckptFile);
+      if (c) {
+        checkIdentity(ckptFile, c.identity, identity);
+        await restoreCheckpoint(ckptFile, c, parts);
+        history.push(...c.history);
+        trainSeconds = c.trainSeconds;
+        priorWall = c.wallSeconds;
+        firstEpoch = c.epoch + 1;
+        lastCheckpoint = c.epoch;
+        resumedFromEpoch = c.epoch;
+        progress.epochEnd(`resumed from ${ckptFile} after epoch ${c.epoch}`);
+      } else {
+        progress.epochEnd(`no checkpoint at ${ckptFile} yet; starting at epoch 1`);
+      }
+    }
+    for (epoch = firstEpoch; epoch <= opts.epochs && !stopper.shouldStop; epoch++) {
       progress.epochStart(epoch, opts.epochs);
       const t0 = Date.now();
+      await method.beforeEpoch?.({
+        model, data, mask, epoch, rng: rng.fork(`method:${epoch}`), lr: opts.lr, batchSize: opts.batchSize, sampling: opts.sampling ?? 'ckd',
+      });
       const batches = sampler.epoch(opts.batchSize, rng.fork(`epoch:${epoch}`), opts.sampling ?? 'ckd');
       const sums: Record<string, number> = {};
       for (let step = 0; step < batches.length; step++) {
         const ctx: StepContext = { model, data, mask, epoch, step, rng: rng.fork(`step:${epoch}:${step}`) };
         const terms = runStep(optimizer, vars, method, batches[step], ctx);
+        const bad = Object.keys(terms).sort((a, b) => Number(a === 'total') - Number(b === 'total')).find(k => !Number.isFinite(terms[k]));
+        if (bad) {
+          throw new CkdError(`training diverged: loss term '${bad}' is ${terms[bad]} in epoch ${epoch} (step ${step + 1} of ${batches.length})`
+            + (!ckptFile ? '' : lastCheckpoint ? `; the last good checkpoint (epoch ${lastCheckpoint}) is kept at ${ckptFile}` : '; no checkpoint was written yet'));
+        }
         for (const [k, v] of Object.entries(terms)) sums[k] = (sums[k] ?? 0) + v;
         progress.step(step + 1, batches.length, terms.total);
       }
@@ -117,14 +174,19 @@ export async function trainModel(model: Backbone, data: Dataset, opts: TrainOpti
       }
       history.push(record);
       progress.epochEnd(line);
+      if (ckptFile && epoch % (opts.checkpointEvery ?? 1) === 0) {
+        const wallSeconds = priorWall + (Date.now() - started) / 1000;
+        writeCheckpoint(ckptFile, await captureCheckpoint(parts, { epoch, identity, history, trainSeconds, wallSeconds }));
+        lastCheckpoint = epoch;
+      }
       if (stopper.shouldStop) break;
     }
-    const epochsRun = Math.min(epoch, opts.epochs);
+    const epochsRun = history.length;
     if (!best.empty) best.restore(vars);
     const val = await evaluateBackbone(model, data, 'val', MASKS, ks, opts.ndcg);
     const test = await evaluateBackbone(model, data, 'test', MASKS, ks, opts.ndcg);
     progress.done(`best epoch ${stopper.bestEpoch}: test recall@20 ${formatMasks(test)}`);
-    return {
+    const result: TrainResult = {
       bestEpoch: stopper.bestEpoch,
       epochsRun,
       stoppedEarly: stopper.shouldStop,
@@ -133,8 +195,10 @@ export async function trainModel(model: Backbone, data: Dataset, opts: TrainOpti
       test,
       history,
       secondsPerEpoch: trainSeconds / Math.max(epochsRun, 1),
-      wallSeconds: (Date.now() - started) / 1000,
+      wallSeconds: priorWall + (Date.now() - started) / 1000,
     };
+    if (resumedFromEpoch !== undefined) result.resumedFromEpoch = resumedFromEpoch;
+    return result;
   } finally {
     best.dispose();
     optimizer.dispose();

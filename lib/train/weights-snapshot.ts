@@ -16,6 +16,15 @@ export class WeightsSnapshot {
 
   get empty(): boolean { return this.values.length === 0; }
 
+  /** The captured values (owned by the snapshot), e.g. for a checkpoint. */
+  get tensors(): readonly tf.Tensor[] { return this.values; }
+
+  /** Takes ownership of `values` as the captured state (e.g. read from a checkpoint). */
+  adopt(values: tf.Tensor[]): void {
+    this.dispose();
+    this.values = values;
+  }
+
   dispose(): void {
     for (const t of this.values) t.dispose();
     this.values = [];
