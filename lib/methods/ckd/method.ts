@@ -1,0 +1,174 @@
+/**
+ * CKD, Counterfactual Knowledge Distillation (paper Section 3; METHOD.md "CKD"), as a
+ * TrainingMethod over any backbone:
+ *
+ *   L = L_BPR + L2 + lambda_kd * sum_m lambda_m * (lambda_g * L_GD^m + L_SD^m)
+ *
+ * Per step, for a BPR batch B:
+ *  - L_BPR and L2 exactly as plain training (one forward with every modality);
+ *  - per modality m, one more forward of the student with every other modality ablated
+ *    (forward(mask = m)) gives the channel margins ds^m on B and, when the generic loss is on,
+ *    on `universalCount` universal triples (u, j, k) drawn from ctx.rng (the authors draw 5,000
+ *    per step: codes/utility/load_data.py kd_sample);
+ *  - the frozen m teacher's margins dt^m come from its cached representations (teacher.ts);
+ *  - L_SD^m = mean_B sd(dt^m, ds^m) with sd = hinge (default), kl or mse (losses.ts);
+ *    L_GD^m = mean BCE(sigma(dt^m/tau), sigma(ds^m/tau)) over the universal triples;
+ *  - lambda_m from the counterfactual re-weighting (reweight.ts): 'paper', 'reference-code' or
+ *    'none', computed from the margins' values, hence constants.
+ * With per-triple weights (reference-code) the m term is mean_B(lambda_m * (sd + lambda_g * L_GD^m)),
+ * as in codes/train_kd.py, where the scalar generic loss is added to every triple's hinge.
+ *
+ * Ablations (paper Table 3): generic: false (w/o Gen.), reweight: 'none' (w/o re-weight),
+ * sdLoss: 'kl' / 'mse' (repl. KL-divergence / MSE).
+ *
+ * History terms per epoch: bpr, reg, kd (= lambda_kd * sum_m ..., the part added to the total),
+ * and the raw per-modality means sd_<m>, gd_<m>. diagnostics(): epoch means of lambda_<m>,
+ * rho_<m>, gamma_<m>; `trace` holds every step's values.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { Dataset, Modality, MODALITIES } from '../../data/dataset';
+import { TripleSampler } from '../../data/samplers';
+import { CkdError } from '../../errors';
+import { datasetFingerprint } from '../../experiments/provenance';
+import { Backbone, TripleBatch } from '../../models/backbone';
+import { bprLoss, tripleScores } from '../../train/bpr';
+import { StepContext, StepLoss, TrainingMethod } from '../../train/method';
+import { TripleSet, batchTriples, hostValues, tripleMargins } from '../margins';
+import { StepTrace } from '../step-trace';
+import { TeacherPair } from '../teacher';
+import { BCE_FORMS, BceForm, SD_LOSSES, SdLoss, genericLoss, specificLoss } from './losses';
+import { REWEIGHTS, RHO_FLOOR, Reweight, modalityWeights } from './reweight';
+
+export interface CkdOptions {
+  /** Weight of the whole distillation loss (lambda_kd; CKD code default 0.01). */
+  lambdaKd: number;
+  /** Weight of the generic loss inside each modality's loss (lambda_g; default 5). */
+  lambdaG: number;
+  /** Temperature of the generic (and KL) loss (tau; default 0.1). */
+  tau: number;
+  /** Universal triples per step (default 5,000, as the authors' code). */
+  universalCount: number;
+  reweight: Reweight;
+  /** Generic distillation on (false = the "w/o Gen." ablation). */
+  generic: boolean;
+  sdLoss: SdLoss;
+  /** Form of the generic BCE: 'exact' (Eq. 12) or the authors' epsilon form. */
+  bce: BceForm;
+  /** Floor of rho in the paper's re-weighting (see reweight.ts). */
+  rhoFloor: number;
+}
+
+export const CKD_DEFAULTS: Readonly<CkdOptions> = {
+  lambdaKd: 0.01, lambdaG: 5, tau: 0.1, universalCount: 5000, reweight: 'paper', generic: true, sdLoss: 'hinge', bce: 'exact', rhoFloor: RHO_FLOOR,
+};
+
+/** Defaults filled in and every value checked. */
+export function ckdOptions(o: Partial<CkdOptions> = {}): CkdOptions {
+  const r: CkdOptions = { ...CKD_DEFAULTS, ...o };
+  const nonNegative = (name: string, v: number) => {
+    if (!(Number.isFinite(v) && v >= 0)) throw new CkdError(`CKD option ${name} must be a finite number >= 0 (got ${v})`);
+  };
+  nonNegative('lambdaKd', r.lambdaKd);
+  nonNegative('lambdaG', r.lambdaG);
+  nonNegative('rhoFloor', r.rhoFloor);
+  if (!(Number.isFinite(r.tau) && r.tau > 0)) throw new CkdError(`CKD option tau must be > 0 (got ${r.tau})`);
+  if (!(Number.isInteger(r.universalCount) && r.universalCount > 0)) {
+    throw new CkdError(`CKD option universalCount must be a positive integer (got ${r.universalCount})`);
+  }
+  if (!REWEIGHTS.includes(r.reweight)) throw new CkdError(`CKD option reweight must be one of ${REWEIGHTS.join(', ')} (got ${r.reweight})`);
+  if (!SD_LOSSES.includes(r.sdLoss)) throw new CkdError(`CKD option sdLoss must be one of ${SD_LOSSES.join(', ')} (got ${r.sdLoss})`);
+  if (!BCE_FORMS.includes(r.bce)) throw new CkdError(`CKD option bce must be one of ${BCE_FORMS.join(', ')} (got ${r.bce})`);
+  if (typeof r.generic !== 'boolean') throw new CkdError(`CKD option generic must be true or false (got ${r.generic})`);
+  return r;
+}
+
+export class CkdMethod implements TrainingMethod {
+  readonly name = 'ckd';
+  readonly options: CkdOptions;
+  readonly teachers: TeacherPair;
+  /** Every step's lambda_m, rho_m and gamma_m. */
+  readonly trace = new StepTrace();
+  private readonly data: Dataset;
+  private readonly sampler: TripleSampler;
+
+  /** The teachers stay the caller's (dispose them after training). */
+  constructor(_model: Backbone, data: Dataset, teachers: TeacherPair | undefined, options: Partial<CkdOptions> = {}) {
+    this.options = ckdOptions(options);
+    if (!teachers) throw new CkdError('CKD needs a teacher per modality: train them (trainTeachers) or load them (loadTeachers)');
+    const fingerprint = datasetFingerprint(data);
+    for (const m of MODALITIES) {
+      const t = teachers[m];
+      if (!t) throw new CkdError(`CKD needs a ${m} teacher`);
+      if (t.modality !== m) throw new CkdError(`the teacher given for ${m} is the ${t.modality} teacher`);
+      t.checkData(data, fingerprint);
+    }
+    this.teachers = teachers;
+    this.data = data;
+    this.sampler = new TripleSampler(data.train, data.numItems);
+  }
+
+  loss(batch: TripleBatch, ctx: StepContext): StepLoss {
+    if (ctx.mask !== 'all') throw new CkdError(`CKD trains a multimodal student (mode multimodal), not a ${ctx.mask}-only model`);
+    const o = this.options;
+    const { pos, neg, reps } = tripleScores(ctx.model, ctx.mask, batch, true);
+    const bpr = bprLoss(pos, neg);
+    const reg = ctx.model.regularization(batch, reps);
+
+    const onBatch = batchTriples(batch);
+    const sets: TripleSet[] = [onBatch];
+    let universal: TripleSet | undefined;
+    if (o.generic) {
+      const u = this.sampler.universal(o.universalCount, ctx.rng);
+      universal = { users: u.users, a: u.j, b: u.k };
+      sets.push(universal);
+    }
+    const student = {} as Record<Modality, tf.Tensor1D[]>;
+    const teacherB = {} as Record<Modality, tf.Tensor1D>;
+    for (const m of MODALITIES) {
+      student[m] = tripleMargins(ctx.model, this.data, m, sets, true);
+      teacherB[m] = this.teachers[m].margins(onBatch);
+    }
+
+    const w = modalityWeights(o.reweight, {
+      all: hostValues(tf.sub(pos, neg)),
+      student: { visual: hostValues(student.visual[0]), text: hostValues(student.text[0]) },
+      teacher: { visual: hostValues(teacherB.visual), text: hostValues(teacherB.text) },
+    }, o.rhoFloor);
+
+    const terms: Record<string, tf.Scalar> = { bpr, reg };
+    let kd: tf.Scalar = tf.scalar(0);
+    for (const m of MODALITIES) {
+      const sd = specificLoss(o.sdLoss, teacherB[m], student[m][0], o.tau);
+      const lam = w.lambda[m];
+      const sdMean = tf.mean(sd) as tf.Scalar;
+      let term = (typeof lam === 'number' ? tf.mul(sdMean, lam) : tf.mean(tf.mul(sd, tf.tensor1d(lam)))) as tf.Scalar;
+      terms[`sd_${m}`] = sdMean;
+      if (universal) {
+        const gd = genericLoss(this.teachers[m].margins(universal), student[m][1], o.tau, o.bce);
+        terms[`gd_${m}`] = gd;
+        term = tf.add(term, tf.mul(gd, o.lambdaG * w.lambdaMean[m]));
+      }
+      kd = tf.add(kd, term);
+    }
+    const weightedKd = tf.mul(kd, o.lambdaKd) as tf.Scalar;
+    terms.kd = weightedKd;
+
+    const values: Record<string, number> = {};
+    for (const m of MODALITIES) {
+      values[`lambda_${m}`] = w.lambdaMean[m];
+      values[`rho_${m}`] = w.rho[m];
+      values[`gamma_${m}`] = w.gamma[m];
+    }
+    this.trace.record(ctx.epoch, ctx.step, values);
+    return { total: tf.add(tf.add(bpr, reg), weightedKd) as tf.Scalar, terms };
+  }
+
+  /** Epoch means of lambda_<m>, rho_<m>, gamma_<m> since the last call. */
+  diagnostics(): Record<string, number> {
+    return this.trace.takeMeans();
+  }
+
+  dispose(): void {
+    // Nothing of its own on the backend: the teachers belong to the caller.
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * GB, Gradient Blending (Wang, Tran, Feiszli, CVPR 2020; no code from its authors), online
+ * version, for any backbone through forward(mask) (BACKBONES.md "GB").
+ *
+ * Branches k: 'text' (visual ablated), 'visual' (text ablated), 'all'. L_k = mean BPR of the
+ * student under branch k's mask. Between estimations the model trains on
+ *   L = sum_k w_k L_k + L2,
+ * with the backbone's L2 added once, from the multimodal forward (its strength as in plain
+ * training). The weights come from the overfitting-to-generalisation ratio (ogr.ts).
+ *
+ * Schedule (our choice, the paper's Algorithm "online Gradient-Blending"): super-epochs of
+ * `window` epochs (default 5). At the start of each super-epoch (epochs 1, 1 + window, ...), from
+ * the current weights W0: for each branch k, restore W0, train on L_k alone (+ L2 of that
+ * forward) with a fresh Adam at the trainer's learning rate for `estimateEpochs` epochs (default
+ * = window, as in the paper; every branch sees the same batches), and measure L_T (fixed train
+ * triples) and L_V (fixed held-out triples) at W0 and at the end; then restore W0 and train the
+ * main model `window` epochs with the weights fixed. Estimation thus costs 3 x estimateEpochs
+ * extra epochs per super-epoch; it is counted in the epoch's seconds.
+ * Held-out data: about `holdout` (10%) of every user's train interactions, never a user's last
+ * one, removed from training altogether (trainInteractions), the validation split untouched.
+ * L_T is measured on up to `evalTriples` fixed triples of the remaining train interactions, L_V
+ * on the held-out ones (up to the same number), negatives fixed and outside the full train list.
+ * If no branch gets a positive weight (no held-out loss fell), the previous weights stay.
+ * diagnostics(): w_text, w_visual, w_all in force during the epoch; `estimates` keeps every
+ * estimation (losses, dG, dO, raw and normalised weights).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { Dataset, UserItemLists } from '../../data/dataset';
+import { TripleSampler } from '../../data/samplers';
+import { CkdError } from '../../errors';
+import { Rng } from '../../engine/random';
+import { Backbone, ModalityMask, TripleBatch } from '../../models/backbone';
+import { bprLoss, tripleScores } from '../../train/bpr';
+import { EpochContext, StepContext, StepLoss, TrainingMethod } from '../../train/method';
+import { WeightsSnapshot } from '../../train/weights-snapshot';
+import { batchTriples, tripleMargins } from '../margins';
+import { fixedTriples, holdOutInteractions } from './holdout';
+import { OGR_EPS, OgrEstimate, normaliseWeights, ogrWeight } from './ogr';
+
+export type GbBranch = 'text' | 'visual' | 'all';
+export const GB_BRANCHES: readonly GbBranch[] = ['text', 'visual', 'all'];
+
+export interface GbOptions {
+  /** Super-epoch length in epochs. */
+  window: number;
+  /** Epochs each branch trains during an estimation. */
+  estimateEpochs: number;
+  /** Fraction of train interactions held out. */
+  holdout: number;
+  /** Maximum number of fixed triples for L_T and for L_V. */
+  evalTriples: number;
+  /** Seed of the held-out split and the fixed triples. */
+  seed: number;
+  /** Floor of dO^2. */
+  eps: number;
+}
+
+export const GB_DEFAULTS: Readonly<GbOptions> = { window: 5, estimateEpochs: 5, holdout: 0.1, evalTriples: 20000, seed: 1, eps: OGR_EPS };
+
+export function gbOptions(o: Partial<GbOptions> = {}): GbOptions {
+  const r: GbOptions = { ...GB_DEFAULTS, ...o };
+  const posInt = (name: string, v: number) => {
+    if (!(Number.isInteger(v) && v > 0)) throw new CkdError(`GB option ${name} must be a positive integer (got ${v})`);
+  };
+  posInt('window', r.window);
+  posInt('estimateEpochs', r.estimateEpochs);
+  posInt('evalTriples', r.evalTriples);
+  if (!Number.isInteger(r.seed)) throw new CkdError(`GB option seed must be an integer (got ${r.seed})`);
+  if (!(r.holdout > 0 && r.holdout < 1)) throw new CkdError(`GB option holdout must be in (0, 1) (got ${r.holdout})`);
+  if (!(r.eps > 0)) throw new CkdError(`GB option eps must be > 0 (got ${r.eps})`);
+  return r;
+}
+
+export interface GbEstimate {
+  epoch: number;
+  branches: Record<GbBranch, OgrEstimate>;
+  /** The weights used from this epoch on. */
+  weights: Record<GbBranch, number>;
+  /** True when no branch had a positive weight and the previous weights were kept. */
+  degenerate: boolean;
+}
+
+export class GradientBlendingMethod implements TrainingMethod {
+  readonly name = 'gb';
+  readonly options: GbOptions;
+  readonly trainInteractions: UserItemLists;
+  readonly heldOut: UserItemLists;
+  readonly estimates: GbEstimate[] = [];
+  private weights: Record<GbBranch, number> = { text: 1 / 3, visual: 1 / 3, all: 1 / 3 };
+  private readonly data: Dataset;
+  private readonly trainTriples: TripleBatch;
+  private readonly heldOutTriples: TripleBatch;
+
+  constructor(_model: Backbone, data: Dataset, options: Partial<GbOptions> = {}) {
+    this.options = gbOptions(options);
+    this.data = data;
+    const rng = new Rng(this.options.seed).fork('gb');
+    const split = holdOutInteractions(data.train, this.options.holdout, rng.fork('holdout'));
+    if (split.heldOut.items.length === 0) throw new CkdError('GB: the held-out part of the train interactions is empty (too few interactions per user)');
+    this.trainInteractions = split.train;
+    this.heldOut = split.heldOut;
+    this.trainTriples = fixedTriples(split.train, data.train, data.numItems, this.options.evalTriples, rng.fork('triples:train'));
+    this.heldOutTriples = fixedTriples(split.heldOut, data.train, data.numItems, this.options.evalTriples, rng.fork('triples:held-out'));
+  }
+
+  /** The weights in force. */
+  get currentWeights(): Record<GbBranch, number> { return { ...this.weights }; }
+
+  async beforeEpoch(ctx: EpochContext): Promise<void> {
+    if ((ctx.epoch - 1) % this.options.window === 0) this.estimate(ctx);
+  }
+
+  /** One estimation from the model's current weights; sets and returns the new weights. */
+  estimate(ctx: EpochContext): GbEstimate {
+    const vars = ctx.model.variables();
+    const start = new WeightsSnapshot();
+    start.capture(vars);
+    const sampler = new TripleSampler(this.trainInteractions, this.data.numItems);
+    const branches = {} as Record<GbBranch, OgrEstimate>;
+    try {
+      for (const k of GB_BRANCHES) {
+        start.restore(vars);
+        const before = this.measure(ctx.model, k);
+        const optimizer: tf.Optimizer = tf.train.adam(ctx.lr);
+        try {
+          for (let e = 1; e <= this.options.estimateEpochs; e++) {
+            for (const batch of sampler.epoch(ctx.batchSize, ctx.rng.fork(`estimate:${e}`), ctx.sampling)) {
+              const { value, grads } = tf.variableGrads(() => branchLoss(ctx.model, k, batch, true), vars);
+              optimizer.applyGradients(grads);
+              tf.dispose([value, ...Object.values(grads)]);
+            }
+          }
+        } finally {
+          optimizer.dispose();
+        }
+        const after = this.measure(ctx.model, k);
+        branches[k] = ogrWeight({ trainStart: before.train, valStart: before.val, trainEnd: after.train, valEnd: after.val }, this.options.eps);
+      }
+      start.restore(vars);
+    } finally {
+      start.dispose();
+    }
+    const raw = { text: branches.text.raw, visual: branches.visual.raw, all: branches.all.raw };
+    const normalised = normaliseWeights(raw);
+    if (normalised) this.weights = normalised;
+    const record: GbEstimate = { epoch: ctx.epoch, branches, weights: { ...this.weights }, degenerate: normalised === null };
+    this.estimates.push(record);
+    return record;
+  }
+
+  /** Branch k's mean BPR on the fixed train and held-out triples (inference mode). */
+  measure(model: Backbone, k: GbBranch): { train: number; val: number } {
+    return tf.tidy(() => {
+      const [t, v] = tripleMargins(model, this.data, k, [batchTriples(this.trainTriples), batchTriples(this.heldOutTriples)], false);
+      return {
+        train: tf.mean(tf.softplus(tf.neg(t))).dataSync()[0],
+        val: tf.mean(tf.softplus(tf.neg(v))).dataSync()[0],
+      };
+    });
+  }
+
+  loss(batch: TripleBatch, ctx: StepContext): StepLoss {
+    if (ctx.mask !== 'all') throw new CkdError(`GB trains a multimodal model (mode multimodal), not a ${ctx.mask}-only model`);
+    const terms: Record<string, tf.Scalar> = {};
+    let total: tf.Scalar = tf.scalar(0);
+    for (const k of GB_BRANCHES) {
+      const { pos, neg, reps } = tripleScores(ctx.model, k, batch, true);
+      const l = bprLoss(pos, neg);
+      terms[`bpr_${k}`] = l;
+      total = tf.add(total, tf.mul(l, this.weights[k]));
+      if (k === 'all') {
+        terms.bpr = l;
+        terms.reg = ctx.model.regularization(batch, reps);
+        total = tf.add(total, terms.reg);
+      }
+    }
+    return { total, terms };
+  }
+
+  /**
+   * State for training checkpoints (lib/train/checkpoint.ts, CheckpointableMethod, matched by
+   * shape): the weights in force and the estimates so far. The held-out split and the fixed
+   * triples are rebuilt from the seed.
+   */
+  checkpointState(): { weights: Record<GbBranch, number>; estimates: GbEstimate[] } {
+    return { weights: { ...this.weights }, estimates: structuredClone(this.estimates) };
+  }
+
+  restoreCheckpointState(state: unknown): void {
+    const s = state as { weights?: Record<string, unknown>; estimates?: unknown };
+    const w = s?.weights;
+    if (!w || !GB_BRANCHES.every(k => typeof w[k] === 'number') || !Array.isArray(s.estimates)) {
+      throw new CkdError('GB: the checkpoint does not hold Gradient Blending state (weights per branch and estimates)');
+    }
+    this.weights = { text: w.text as number, visual: w.visual as number, all: w.all as number };
+    this.estimates.splice(0, this.estimates.length, ...(s.estimates as GbEstimate[]));
+  }
+
+  diagnostics(): Record<string, number> {
+    return { w_text: this.weights.text, w_visual: this.weights.visual, w_all: this.weights.all };
+  }
+
+  dispose(): void {}
+}
+
+/** BPR of one branch plus the backbone's L2 on that forward: what an estimation copy trains on. */
+export function branchLoss(model: Backbone, mask: ModalityMask, batch: TripleBatch, training: boolean): tf.Scalar {
+  const { pos, neg, reps } = tripleScores(model, mask, batch, training);
+  return tf.add(bprLoss(pos, neg), model.regularization(batch, reps)) as tf.Scalar;
+}

@@ -1,0 +1,107 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs-core';
+import { Dataset, MODALITIES } from '../lib/data/dataset';
+import { TripleSampler } from '../lib/data/samplers';
+import { initEngine } from '../lib/engine/backend';
+import { Rng } from '../lib/engine/random';
+import { CkdError } from '../lib/errors';
+import { tripleMargins } from '../lib/methods/margins';
+import { Teacher, TeacherPair, disposeTeachers, trainTeachers } from '../lib/methods/teacher';
+import { loadTeacher, loadTeachers, saveTeachers, teacherFiles, teachersSaved } from '../lib/methods/teacher-store';
+import { backboneFactory } from '../lib/models/registry';
+import { synthesizeDataset } from '../lib/synth/synthesize';
+import { assertClose } from './engine-check';
+
+describe('uni-modal teachers', function () {
+  this.timeout(60000);
+  let data: Dataset;
+  let teachers: TeacherPair;
+  let dir: string;
+  before(async () => {
+    await initEngine({ quiet: true });
+    data = synthesizeDataset('tiny', 3);
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ckd-teachers-'));
+    const r = await trainTeachers('vbpr', data, { train: { seed: 5, epochs: 3, lr: 5e-3, batchSize: 256, evalEvery: 3, patience: 10 } });
+    teachers = r.teachers;
+    for (const m of MODALITIES) {
+      assert.strictEqual(r.results[m].history.length, 3);
+      assert.strictEqual(teachers[m].info.training!.mode, m === 'text' ? 'text-only' : 'visual-only');
+    }
+  });
+  after(() => {
+    disposeTeachers(teachers);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const triples = () => {
+    const b = new TripleSampler(data.train, data.numItems).ckdBatch(100, new Rng(1));
+    const u = new TripleSampler(data.train, data.numItems).universal(300, new Rng(2));
+    return [{ users: b.users, a: b.pos, b: b.neg }, { users: u.users, a: u.j, b: u.k }];
+  };
+
+  it('a teacher\'s margins are its backbone\'s margins under its own mask', () => {
+    const model = backboneFactory('vbpr')(data, { seed: 8 });
+    const t = Teacher.freeze(model, data, 'visual', { seed: 8 });
+    for (const set of triples()) {
+      const want = tripleMargins(model, data, 'visual', [set], false)[0];
+      const got = t.margins(set);
+      assertClose(got.dataSync(), want.dataSync(), 1e-5, 'margins');
+      tf.dispose([want, got]);
+    }
+    t.dispose();
+    model.dispose();
+  });
+
+  it('save and load round trip: identical weights and identical margins', () => {
+    const files = saveTeachers(teachers, dir);
+    assert.deepStrictEqual(files, MODALITIES.map(m => teacherFiles(dir, m).manifest));
+    assert.ok(teachersSaved(dir));
+    const manifest = JSON.parse(fs.readFileSync(teacherFiles(dir, 'text').manifest, 'utf8'));
+    assert.strictEqual(manifest.model, 'vbpr');
+    assert.strictEqual(manifest.modality, 'text');
+    assert.strictEqual(manifest.dataset.fingerprint, teachers.text.info.dataset.fingerprint);
+    const loaded = loadTeachers(dir, data, { model: 'vbpr' });
+    try {
+      for (const m of MODALITIES) {
+        assert.deepStrictEqual(loaded[m].weights, teachers[m].weights, `${m} weights`);
+        assert.deepStrictEqual(loaded[m].info, teachers[m].info, `${m} info`);
+        for (const set of triples()) {
+          const a = teachers[m].margins(set);
+          const b = loaded[m].margins(set);
+          assert.deepStrictEqual(b.dataSync(), a.dataSync(), `${m} margins`);
+          tf.dispose([a, b]);
+        }
+      }
+    } finally {
+      disposeTeachers(loaded);
+    }
+  });
+
+  it('refuses another data set (fingerprint), another model, a changed shape and missing files with clear errors', () => {
+    saveTeachers(teachers, dir);
+    const other = synthesizeDataset('tiny', 4);
+    assert.throws(() => loadTeacher(dir, 'text', other), (e: Error) => e instanceof CkdError
+      && /teacher-text\.json: the teacher was trained on data set 'tiny' \(fingerprint [0-9a-f]{16}\), but the data set given has fingerprint [0-9a-f]{16}/.test(e.message));
+    assert.throws(() => loadTeacher(dir, 'text', data, { model: 'bprmf' }), /the teacher is a 'vbpr' model, but the student is 'bprmf'/);
+    assert.throws(() => loadTeacher(path.join(dir, 'nowhere'), 'visual', data), /no visual teacher in .*nowhere/);
+
+    const changed = fs.mkdtempSync(path.join(os.tmpdir(), 'ckd-teachers-changed-'));
+    try {
+      saveTeachers(teachers, changed);
+      const f = teacherFiles(changed, 'visual');
+      const m = JSON.parse(fs.readFileSync(f.manifest, 'utf8'));
+      m.backbone.dim = 32;
+      fs.writeFileSync(f.manifest, JSON.stringify(m));
+      assert.throws(() => loadTeacher(changed, 'visual', data), /variable 'shared\/0' has shape \[150,64\], but model 'vbpr' on this data set needs \[150,32\]/);
+      fs.writeFileSync(f.weights, Buffer.alloc(12));
+      assert.throws(() => loadTeacher(changed, 'visual', data), /teacher-visual\.bin: 12 bytes, the manifest describes \d+/);
+      fs.writeFileSync(f.manifest, '{ not json');
+      assert.throws(() => loadTeacher(changed, 'visual', data), /not a readable teacher manifest/);
+    } finally {
+      fs.rmSync(changed, { recursive: true, force: true });
+    }
+  });
+});
