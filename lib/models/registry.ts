@@ -2,6 +2,8 @@ import { CkdError } from '../errors';
 import { BackboneFactory } from './backbone';
 import { BprMf } from './bprmf';
 import { DeepStyle } from './deepstyle';
+import { GRCN_LR, grcnFactory } from './grcn';
+import { MMGCN_LR, mmgcnFactory } from './mmgcn';
 import { Vbpr } from './vbpr';
 
 export interface BackboneEntry {
@@ -17,6 +19,8 @@ export const BACKBONES: Record<string, BackboneEntry> = {
   bprmf: { factory: (data, opts) => new BprMf(data, opts), summary: 'BPR-MF, ID embeddings only (no content)', lr: 5e-4 },
   vbpr: { factory: (data, opts) => new Vbpr(data, opts), summary: 'VBPR, late fusion by concatenation (CKD code form)', lr: 5e-4 },
   deepstyle: { factory: (data, opts) => new DeepStyle(data, opts), summary: 'DeepStyle, VBPR layout with category-removed style terms', lr: 5e-4 },
+  mmgcn: { factory: mmgcnFactory, summary: 'MMGCN, one 3-layer GCN per modality with ID embeddings, branches averaged (CKD code form)', lr: MMGCN_LR },
+  grcn: { factory: grcnFactory, summary: 'GRCN, user-item graph refined by attention and learned confidences, [id | C_v | C_t]', lr: GRCN_LR },
 };
 
 export function backboneEntry(name: string): BackboneEntry {
