@@ -74,8 +74,31 @@ describe('ckd command line', () => {
     assert.strictEqual(record.result.history.length, 2);
   });
 
+  it('trains and saves teachers, then trains CKD with them; GB and OGM-GE take their options', () => {
+    const dir = path.join(tmp, 'teachers');
+    let r = ckd('teachers', '--preset', 'tiny', '--model', 'vbpr', '--epochs', '2', '--eval-every', '1', '--out', dir, '--quiet');
+    assert.strictEqual(r.code, 0, r.stderr);
+    assert.ok(fs.existsSync(path.join(dir, 'teacher-text.json')) && fs.existsSync(path.join(dir, 'teacher-visual.bin')));
+    assertUserError(ckd('teachers', '--preset', 'tiny', '--model', 'vbpr', '--out', dir), /already saved there/);
+    const rec = path.join(tmp, 'ckd.json');
+    r = ckd('train', '--preset', 'tiny', '--model', 'vbpr', '--method', 'ckd', '--teachers', dir, '--lambda-kd', '0.1',
+      '--reweight', 'reference-code', '--no-generic', '--epochs', '2', '--eval-every', '1', '--quiet', '--out', rec);
+    assert.strictEqual(r.code, 0, r.stderr);
+    const config = JSON.parse(fs.readFileSync(rec, 'utf8')).config;
+    assert.deepStrictEqual([config.method, config.methodOptions], ['ckd', { lambdaKd: 0.1, reweight: 'reference-code', generic: false }]);
+    const history = JSON.parse(fs.readFileSync(rec, 'utf8')).result.history;
+    assert.ok('lambda_text' in history[0].diagnostics || Object.keys(history[0].diagnostics).some((k: string) => /lambda/.test(k)));
+    for (const args of [['--method', 'gb', '--window', '2', '--estimate-epochs', '1'], ['--method', 'ogm', '--alpha', '0.5']]) {
+      r = ckd('train', '--preset', 'tiny', '--model', 'vbpr', ...args, '--epochs', '2', '--quiet', '--out', path.join(tmp, 'm.json'));
+      assert.strictEqual(r.code, 0, r.stderr);
+    }
+    assertUserError(ckd('train', '--preset', 'tiny', '--model', 'vbpr', '--method', 'gb', '--lambda-kd', '1'), /--lambda-kd is an option of --method ckd, not of gb/);
+    assertUserError(ckd('train', '--preset', 'tiny', '--model', 'vbpr', '--method', 'magic'), /--method must be one of plain, ckd, gb, ogm/);
+    assertUserError(ckd('train', '--preset', 'tiny', '--model', 'vbpr', '--method', 'ckd', '--mode', 'text-only'), /use --mode multimodal/);
+  });
+
   it('every command has --help', () => {
-    for (const cmd of [['data', 'synth'], ['data', 'inspect'], ['data', 'convert'], ['train'], ['demo']]) {
+    for (const cmd of [['data', 'synth'], ['data', 'inspect'], ['data', 'convert'], ['teachers'], ['train'], ['demo']]) {
       const r = ckd(...cmd, '--help');
       assert.strictEqual(r.code, 0);
       assert.match(r.stdout, /^usage: ckd /);

@@ -314,9 +314,11 @@ describe('hostile inputs (command line)', function () {
     const truncated = path.join(tmp, 'truncated.ckpt');
     fs.writeFileSync(truncated, fs.readFileSync(foreign).subarray(0, 60));
     optionCase('--resume a truncated checkpoint', ['--model', 'vbpr', '--checkpoint', truncated, '--resume'], 'truncated.ckpt', /corrupt checkpoint/);
-    // Methods, once ckd train takes --method.
-    const help = await ckd(['train', '--help']);
-    if (/--method\b/.test(help.stdout)) optionCase('unknown method', ['--model', 'vbpr', '--method', 'nope'], 'nope', /unknown method 'nope'/);
+    // Methods and their options.
+    optionCase('unknown method', ['--model', 'vbpr', '--method', 'nope'], 'nope', /--method must be one of plain, ckd, gb, ogm \(got 'nope'\)/);
+    optionCase('CKD option with another method', ['--model', 'vbpr', '--method', 'ogm', '--tau', '0.1'], 'tau', /is an option of --method ckd, not of ogm/);
+    optionCase('non-numeric CKD weight', ['--model', 'vbpr', '--method', 'ckd', '--lambda-kd', 'lots'], 'lambdaKd', /must be a number/);
+    optionCase('unknown re-weighting', ['--model', 'vbpr', '--method', 'ckd', '--reweight', 'magic'], 'reweight', /must be one of paper, reference-code, none/);
     // Other commands.
     cases.push({ name: 'inspect: two folders', args: ['data', 'inspect', lattice, mmrec], names: 'base-mmrec', problem: /unexpected argument/ });
     cases.push({ name: 'inspect: no folder', args: ['data', 'inspect'], names: 'inspect', problem: /needs a folder/ });

@@ -2,6 +2,7 @@ import { CkdError } from '../errors';
 import { CommandSpec, formatHelp } from './args';
 import { convertSpec, dataConvert, dataInspect, dataSynth, inspectSpec, synthSpec } from './data-commands';
 import { demoCommand, demoSpec } from './demo-command';
+import { teachersCommand, teachersSpec } from './teachers-command';
 import { trainCommand, trainSpec } from './train-command';
 
 export interface Command {
@@ -17,6 +18,7 @@ export const COMMANDS: Record<string, Command> = {
   'data synth': { spec: synthSpec, run: argv => dataSynth(argv, log) },
   'data inspect': { spec: inspectSpec, run: argv => dataInspect(argv, out, warn) },
   'data convert': { spec: convertSpec, run: argv => dataConvert(argv, log, warn) },
+  teachers: { spec: teachersSpec, run: argv => teachersCommand(argv, out, warn) },
   train: { spec: trainSpec, run: argv => trainCommand(argv, out, warn) },
   demo: { spec: demoSpec, run: argv => demoCommand(argv, out, log, warn) },
 };

@@ -14,18 +14,26 @@ import { checkIdentity, readCheckpointIfExists } from '../train/checkpoint';
 import { consoleProgress } from '../train/progress';
 import { TRAIN_DEFAULTS, TrainOptions, checkTrainOptions, trainIdentity, trainModel } from '../train/trainer';
 import { NDCG_VARIANTS, NdcgVariant } from '../train/validate';
+import { MODALITIES } from '../data/dataset';
+import { METHODS, METHOD_NAMES, MethodName, createMethod } from '../methods/registry';
+import { TeacherPair, disposeTeachers, trainTeacher } from '../methods/teacher';
+import { loadTeachers, saveTeachers, teachersSaved } from '../methods/teacher-store';
+import { ProgressSink } from '../train/progress';
 import { CommandSpec, ParsedArgs, choiceOpt, numberOpt, parseArgs, stringOpt } from './args';
+import { methodOptionSpecs, methodOptionsFromArgs } from './method-flags';
 
 export const trainSpec: CommandSpec = {
   name: 'train',
   summary: 'Train one backbone on a data set, print the final metrics as JSON and write a result record under results/runs/.',
-  usage: 'ckd train (--data DIR | --preset NAME) --model NAME [--mode multimodal|text-only|visual-only] [--seed N] [options]',
+  usage: 'ckd train (--data DIR | --preset NAME) --model NAME [--method plain|ckd|gb|ogm] [--mode multimodal|text-only|visual-only] [--seed N] [options]',
   options: [
     { name: 'data', value: 'DIR', help: 'data folder (LATTICE or MMRec layout)' },
     { name: 'preset', value: 'NAME', help: `generate the embedded data set instead (${PRESET_NAMES.join(', ')})` },
     { name: 'data-seed', value: 'N', help: 'seed of the generated data set', default: '1' },
     { name: 'model', value: 'NAME', help: `backbone: ${Object.keys(BACKBONES).join(', ')}` },
     { name: 'mode', value: 'MODE', help: 'multimodal, or a uni-modal model (other modality mean-ablated in training and inference)', default: 'multimodal' },
+    { name: 'method', value: 'NAME', help: `how the backbone is trained: ${METHOD_NAMES.map(n => `${n} (${METHODS[n].summary})`).join('; ')}`, default: 'plain' },
+    { name: 'teachers', value: 'DIR', help: 'CKD teachers: loaded from DIR when saved there (ckd teachers), else trained with this run\'s settings and saved there; without it they are trained and kept in memory' },
     { name: 'seed', value: 'N', help: 'seed of initialisation and sampling', default: '123' },
     { name: 'epochs', value: 'N', help: 'maximum epochs', default: String(TRAIN_DEFAULTS.epochs) },
     { name: 'lr', value: 'X', help: 'Adam learning rate', default: "the model's reference value (5e-4 for VBPR)" },
@@ -39,6 +47,7 @@ export const trainSpec: CommandSpec = {
     { name: 'resume', help: 'continue from the --checkpoint FILE (same options needed; starts at epoch 1 when FILE does not exist yet)' },
     { name: 'quiet', help: 'no progress output' },
     { name: 'help', help: 'show this help' },
+    ...methodOptionSpecs(),
   ],
 };
 
@@ -72,28 +81,62 @@ export async function trainCommand(argv: string[], out: (s: string) => void, war
   if (!modelName) throw new CkdError('--model is required');
   const entry = backboneEntry(modelName);
   const opts = trainOptionsFromArgs(a, entry.lr);
+  const methodName = choiceOpt<MethodName>(a, 'method', METHOD_NAMES, 'plain');
+  const methodOptions = methodOptionsFromArgs(a, methodName);
+  if (methodName !== 'plain' && opts.mode !== 'multimodal') throw new CkdError(`--method ${methodName} trains a multimodal model; use --mode multimodal`);
+  const teachersDir = stringOpt(a, 'teachers');
+  if (teachersDir !== undefined && !METHODS[methodName].needsTeachers) throw new CkdError(`--teachers is for --method ckd`);
   const outArg = stringOpt(a, 'out');
   if (outArg !== undefined) checkOutputFile(outArg, 'out');
   const ckpt = checkpointOptionsFromArgs(a);
   const data = dataFromArgs(a, warn);
   if (ckpt.checkpointPath) {
-    ckpt.checkpointTag = { model: modelName, data: datasetFingerprint(data) };
+    ckpt.checkpointTag = { model: modelName, data: datasetFingerprint(data), method: methodName, methodOptions };
     checkResumable(ckpt, opts);
   }
   const prov = provenance(data, await initEngine());
+  const progress = (label: string) => a.options.quiet ? undefined : consoleProgress(label);
+  const teachers = METHODS[methodName].needsTeachers
+    ? await obtainTeachers(modelName, data, opts, teachersDir, progress, prov.dataset.fingerprint)
+    : undefined;
   const model = entry.factory(data, { seed: opts.seed });
-  const label = `[${modelName} ${opts.mode}]`;
+  const method = createMethod(methodName, model, data, methodOptions, teachers);
   try {
-    const result = await trainModel(model, data, { ...opts, ...ckpt, progress: a.options.quiet ? undefined : consoleProgress(label) });
-    const file = outArg ?? defaultRecordPath(PROJECT_ROOT, [modelName, opts.mode, opts.seed]);
-    writeRunRecord(file, { kind: 'train', config: { model: modelName, ...opts }, provenance: prov, result });
+    const label = `[${modelName} ${methodName === 'plain' ? opts.mode : methodName}]`;
+    const result = await trainModel(model, data, { ...opts, ...ckpt, method, progress: progress(label) });
+    const file = outArg ?? defaultRecordPath(PROJECT_ROOT, [modelName, methodName === 'plain' ? opts.mode : methodName, opts.seed]);
+    const config = { model: modelName, method: methodName, methodOptions, teachers: teachersDir ?? null, ...opts };
+    writeRunRecord(file, { kind: 'train', config, provenance: prov, result });
     out(JSON.stringify({
-      model: modelName, mode: opts.mode, seed: opts.seed, backend: prov.backend, bestEpoch: result.bestEpoch,
+      model: modelName, method: methodName, mode: opts.mode, seed: opts.seed, backend: prov.backend, bestEpoch: result.bestEpoch,
       secondsPerEpoch: +result.secondsPerEpoch.toFixed(3), test: result.test, record: path.relative(process.cwd(), file),
     }, null, 2));
   } finally {
+    method.dispose?.();
     model.dispose();
+    disposeTeachers(teachers);
   }
+}
+
+/** Loads the teachers saved in `dir`, or trains both (saving them to `dir` when given). */
+export async function obtainTeachers(
+  modelName: string, data: Dataset, opts: TrainOptions, dir: string | undefined,
+  progress: (label: string) => ProgressSink | undefined, fingerprint: string,
+): Promise<TeacherPair> {
+  if (dir && teachersSaved(dir)) return loadTeachers(dir, data, { model: modelName, fingerprint });
+  const { mode: _mode, ...train } = opts;
+  const teachers = {} as TeacherPair;
+  try {
+    for (const m of MODALITIES) {
+      const { teacher } = await trainTeacher(modelName, data, m, { train: { ...train, progress: progress(`[${modelName} teacher ${m}]`) } }, fingerprint);
+      teachers[m] = teacher;
+    }
+    if (dir) saveTeachers(teachers, dir);
+  } catch (e) {
+    disposeTeachers(teachers);
+    throw e;
+  }
+  return teachers;
 }
 
 type CheckpointOptions = Pick<TrainOptions, 'checkpointPath' | 'checkpointEvery' | 'resume' | 'checkpointTag'>;
