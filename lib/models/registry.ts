@@ -2,7 +2,9 @@ import { CkdError } from '../errors';
 import { BackboneFactory } from './backbone';
 import { BprMf } from './bprmf';
 import { DeepStyle } from './deepstyle';
+import { EGOGCN_LR, egogcnFactory } from './egogcn';
 import { GRCN_LR, grcnFactory } from './grcn';
+import { MGCN_LR, mgcnFactory } from './mgcn';
 import { MMGCN_LR, mmgcnFactory } from './mmgcn';
 import { Vbpr } from './vbpr';
 
@@ -21,6 +23,8 @@ export const BACKBONES: Record<string, BackboneEntry> = {
   deepstyle: { factory: (data, opts) => new DeepStyle(data, opts), summary: 'DeepStyle, VBPR layout with category-removed style terms', lr: 5e-4 },
   mmgcn: { factory: mmgcnFactory, summary: 'MMGCN, one 3-layer GCN per modality with ID embeddings, branches averaged (CKD code form)', lr: MMGCN_LR },
   grcn: { factory: grcnFactory, summary: 'GRCN, user-item graph refined by attention and learned confidences, [id | C_v | C_t]', lr: GRCN_LR },
+  egogcn: { factory: egogcnFactory, summary: 'EgoGCN, early fusion by edge-wise modulation between modality graphs (soft mode, two modalities)', lr: EGOGCN_LR },
+  mgcn: { factory: mgcnFactory, summary: 'MGCN, purified item-item kNN views, behaviour-aware fuser, contrastive term (frozen features)', lr: MGCN_LR },
 };
 
 export function backboneEntry(name: string): BackboneEntry {

@@ -1,0 +1,250 @@
+/**
+ * EgoGCN (Chen et al., MM 2022) after its only public code, feiyuchen7/EgoGCN @ 81bbfef
+ * (main.py -> Model_routing_21sp.py, GATConv_pre.py, GATConv_ori.py, GCNConv.py), a fork of GRCN.
+ * Facts and decisions: shared/spec/BACKBONES.md, section EgoGCN.
+ *
+ * Graph: the user-item train graph only (users then items, edges both ways, no self-loops).
+ * Per modality m (visual v, text t; the reference hard-wires three, ours has two):
+ *   F_m = L2norm(LeakyReLU_0.01(W_m e^m + b_m))     item encoder, on the fixed features e^m
+ *   x   = [L2norm(P_m); F_m]                         P_m: user preference table (U x 64)
+ *   y   = the other modality's [L2norm(P_y); F_y]
+ * Branch m, one edge-wise modulation layer (edge j -> i, softmax over i's in-edges):
+ *   x~_j = (x_j + sigmoid(A_m y_j + a_m) * y_j) / M   soft mode, M = number of modalities = 2
+ *   a'_ji = softmax_i <x_i, x~_j>                      re-attention
+ *   x <- L2norm(sum_j a'_ji x~_j)                      replaces x (no residual)
+ * then R parameter-free routing layers (R = 3, the code's num_routing default):
+ *   a_ji = softmax_i <x_i, x_j>;  x <- L2norm(x + sum_j a_ji x_j)
+ * ID branch: e0 = L2norm(E), e_{k+1} = A_sym e_k (D^-1/2 A D^-1/2, no self-loops), id = e0+e1+e2+e3.
+ * Representation [id | R_v | R_t] (192-d), score = dot product.
+ * Loss (reference form): BPR + lambda * [mean(E[u]^2 + E[i]^2) + sum_m mean(P_m[u]^2)] with the
+ * reference's batch layout (each user counted once for its positive and once for its negative):
+ *   (2 sum_b |E_u|^2 + sum_b |E_pos|^2 + sum_b |E_neg|^2) / (2 B d) + sum_m sum_b |P_m[u]|^2 / (B d).
+ *
+ * Decisions and deviations (ours, on purpose):
+ *  - Soft modulation only, dividing by the number of modalities (2). The code's hard mode (switch on
+ *    an attention threshold) almost never fires and has nothing to learn.
+ *  - The sender's gate depends on the sender node only, so x~ is computed once per node (N x 64)
+ *    and read by the edge kernels; identical to the code's per-edge computation, far cheaper.
+ *  - Re-attention on (params.reattn = 1), as BACKBONES.md describes the layer; with reattn = 0 the
+ *    attention is softmax <x_i, x_j> as in the code's default (--reattn False), and the modulated
+ *    senders are still what is aggregated.
+ *  - ID branch: e3 = A e2. The code computes e3 from e1 (a bug); we use e2.
+ *  - The code's "routing" before fusion and its hard-mode GATConv are dead code there; omitted.
+ *  - P_m: the code overwrites the parameter with its L2-normalised value at every forward
+ *    (`preference.data = F.normalize(...)`, outside autograd). We initialise P_m with L2-normalised
+ *    Xavier-normal rows (the state the code reaches after its first forward) and normalise
+ *    differentiably in every forward: the same forward values; the gradient loses only its radial
+ *    component, which the normalisation discards anyway. Row norms thus stay near 1, so Adam's
+ *    step size relative to P matches the code's. E and every P_m are Xavier-normal like the code's.
+ *  - Features are fixed (never trained), projected by a trained linear layer (FixedFeatures).
+ *  - No dropout (the code's default 0; the 21sp model does not even apply it).
+ *  - Mean ablation of modality m at the input: its raw item features are replaced by their item
+ *    mean (before the encoder) and its normalised preference rows by their user mean (then
+ *    renormalised). Both branches read both modalities' inputs (x of one is y of the other), so the
+ *    ablation reaches every branch. The ablated modality still passes through nonlinear,
+ *    attention-weighted propagation, so the ablation is not an exact removal: inherent to the model.
+ *  - Parameter groups (for OGM-GE, early fusion split roughly as the paper did):
+ *      visual = {W_v, b_v, P_v, gate of branch v (A_v, a_v)}, text likewise, shared = {E}.
+ *    The gate of branch m acts on the *other* modality's inputs; we group it with branch m, whose
+ *    output it shapes (BACKBONES.md).
+ * Hyper-parameters (opts.params): lambda (1e-5, reference --weight_decay), routing (3, --num_routing),
+ * reattn (1), idLayers (3). Reference lr 1e-4 (x0.8 every 50 epochs there), batch 1024.
+ * Cost: every forward (each BPR step, each mask) propagates the full graph: 2 branches x (1 + R)
+ * attention layers (sddmm, segment softmax, weighted spmm over all directed edges) plus 3 spmm for
+ * the ID branch, and projects every item's features. Dense products go through denseLinear,
+ * leakyRelu and l2NormalizeRows of ./mmgcn-ops (stock tfjs matMul gradients use wasm's slow
+ * transposed products). Measured with the wasm backend, single thread, on this workplace's shared
+ * 2-core machine (other jobs running): synthetic 'default' (3,000 users, 1,500 items, 17.7k train
+ * interactions), batch 1024: ~3 s per epoch (0.15-0.2 s per step); synthetic 'baby-scale' (Baby's
+ * sizes, 4,096/1,024-d features, 120k train interactions): ~1.4 s per step, ~2.8 min per epoch,
+ * of which roughly half is the two feature projections of all items (forward and backward).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { Dataset, Modality, MODALITIES } from '../data/dataset';
+import { userItemGraph } from '../data/graphs';
+import { CkdError } from '../errors';
+import { gatherRows, sddmm, segmentSoftmax, spmm, spmmWeighted } from '../engine/graph-ops';
+import { Rng } from '../engine/random';
+import { SparseMatrix } from '../engine/sparse-matrix';
+import {
+  Backbone, BackboneFactory, BackboneOptions, ModalityMask, ParameterGroups, Representations, RowRequest,
+  TripleBatch, allVariables, keeps,
+} from './backbone';
+import { FixedFeatures } from './fixed-features';
+import { Matrix, Vector, linearBias, linearWeight, repeatRow } from './init';
+import { denseLinear, l2NormalizeRows as l2norm, leakyRelu, readModelParams as readParams } from './mmgcn-ops';
+
+export interface EgoGcnParams {
+  /** Weight of the embedding regularisation (reference --weight_decay, 1e-5). */
+  lambda: number;
+  /** Parameter-free routing layers after the modulation layer (reference --num_routing, 3). */
+  routing: number;
+  /** 1: re-attention over the modulated senders (BACKBONES.md); 0: attention of the unmodulated x. */
+  reattn: number;
+  /** Propagation steps of the ID branch (3: e0 + e1 + e2 + e3). */
+  idLayers: number;
+}
+
+export const EGOGCN_DEFAULTS: Readonly<EgoGcnParams> = { lambda: 1e-5, routing: 3, reattn: 1, idLayers: 3 };
+/** The reference's learning rate. */
+export const EGOGCN_LR = 1e-4;
+
+const LEAKY_SLOPE = 0.01;
+
+export class EgoGcn implements Backbone {
+  readonly name = 'egogcn';
+  readonly outDim: number;
+  readonly groups: ParameterGroups;
+  readonly params: Readonly<EgoGcnParams>;
+  private readonly dim: number;
+  private readonly numUsers: number;
+  private readonly numItems: number;
+  private readonly graph: SparseMatrix;
+  /** ID embeddings of all nodes, users then items. */
+  private readonly idEmb: Matrix;
+  private readonly pref: Record<Modality, Matrix>;
+  private readonly proj: Record<Modality, { w: Matrix; b: Vector }>;
+  /** Gate of branch m, applied to the other modality's inputs. */
+  private readonly gate: Record<Modality, { w: Matrix; b: Vector }>;
+  private readonly features: Record<Modality, FixedFeatures>;
+  /** Node ids of all users and of all items. */
+  private readonly ranges: { users: Int32Array; items: Int32Array };
+
+  constructor(data: Dataset, opts: BackboneOptions) {
+    this.params = readParams('egogcn', EGOGCN_DEFAULTS, opts.params);
+    for (const k of ['routing', 'idLayers'] as const) {
+      const v = this.params[k];
+      if (!Number.isInteger(v) || v < 0) throw new CkdError(`egogcn: parameter '${k}' must be an integer >= 0 (got ${v})`);
+    }
+    if (this.params.reattn !== 0 && this.params.reattn !== 1) throw new CkdError(`egogcn: parameter 'reattn' must be 0 or 1 (got ${this.params.reattn})`);
+    const d = (this.dim = opts.dim ?? 64);
+    this.outDim = 3 * d;
+    this.numUsers = data.numUsers;
+    this.numItems = data.numItems;
+    const n = data.numUsers + data.numItems;
+    this.ranges = {
+      users: Int32Array.from({ length: data.numUsers }, (_, k) => k),
+      items: Int32Array.from({ length: data.numItems }, (_, k) => data.numUsers + k),
+    };
+    const rng = new Rng(opts.seed).fork('egogcn');
+    this.graph = new SparseMatrix(userItemGraph(data.train, data.numUsers, data.numItems, 'sym'));
+    this.idEmb = xavierNormal(rng.fork('id'), n, d, false);
+    this.pref = {
+      visual: xavierNormal(rng.fork('pref_v'), data.numUsers, d, true),
+      text: xavierNormal(rng.fork('pref_t'), data.numUsers, d, true),
+    };
+    this.features = {
+      visual: new FixedFeatures(data.features.visual),
+      text: new FixedFeatures(data.features.text),
+    };
+    const linear = (r: Rng, fanIn: number) => ({ w: linearWeight(r.fork('w'), fanIn, d), b: linearBias(r.fork('b'), fanIn, d) });
+    this.proj = {
+      visual: linear(rng.fork('mlp_v'), data.features.visual.cols),
+      text: linear(rng.fork('mlp_t'), data.features.text.cols),
+    };
+    this.gate = { visual: linear(rng.fork('gate_v'), d), text: linear(rng.fork('gate_t'), d) };
+    const groupOf = (m: Modality) => [this.proj[m].w, this.proj[m].b, this.pref[m], this.gate[m].w, this.gate[m].b];
+    this.groups = { shared: [this.idEmb], visual: groupOf('visual'), text: groupOf('text') };
+  }
+
+  variables(): tf.Variable[] { return allVariables(this.groups); }
+
+  /** [L2norm(P_m); F_m] for all nodes, with modality m mean-ablated unless the mask keeps it. */
+  private inputs(m: Modality, mask: ModalityMask): tf.Tensor2D {
+    const { w, b } = this.proj[m];
+    const encode = (z: tf.Tensor2D) => l2norm(leakyRelu(z, LEAKY_SLOPE));
+    const prefNorm = l2norm(this.pref[m]);
+    if (keeps(mask, m)) return tf.concat([prefNorm, encode(this.features[m].project(w, b))], 0);
+    const meanPref = l2norm(tf.mean(prefNorm, 0, true) as tf.Tensor2D);
+    const meanItem = encode(this.features[m].projectMean(w, b));
+    return tf.concat([repeatRow(meanPref, this.numUsers), repeatRow(meanItem, this.numItems)], 0);
+  }
+
+  /** Softmax over each target's in-edges of <p_target, q_source>. */
+  private attention(p: tf.Tensor2D, q: tf.Tensor2D): tf.Tensor1D {
+    return segmentSoftmax(this.graph, sddmm(this.graph, p, q));
+  }
+
+  /** Branch m: one modulation layer, then the routing layers. */
+  private branch(m: Modality, x: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {
+    const A = this.graph;
+    const { w, b } = this.gate[m];
+    const gated = tf.mul(tf.sigmoid(denseLinear(y, w, b)), y);
+    const modulated = tf.mul(tf.add(x, gated), 1 / MODALITIES.length) as tf.Tensor2D;
+    const alpha = this.params.reattn ? this.attention(x, modulated) : this.attention(x, x);
+    let h = l2norm(spmmWeighted(A, alpha, modulated));
+    for (let r = 0; r < this.params.routing; r++) {
+      h = l2norm(tf.add(h, spmmWeighted(A, this.attention(h, h), h)));
+    }
+    return h;
+  }
+
+  private idBranch(): tf.Tensor2D {
+    let e = l2norm(this.idEmb);
+    let sum = e;
+    for (let k = 0; k < this.params.idLayers; k++) {
+      e = spmm(this.graph, e);
+      sum = tf.add(sum, e);
+    }
+    return sum;
+  }
+
+  /** Full propagation at every call (the model is transductive); `training` changes nothing (no dropout). */
+  forward(mask: ModalityMask, rows: RowRequest = {}, _training = false): Representations {
+    return tf.tidy(() => {
+      const x = { visual: this.inputs('visual', mask), text: this.inputs('text', mask) };
+      const parts = [this.idBranch(), this.branch('visual', x.visual, x.text), this.branch('text', x.text, x.visual)];
+      const U = this.numUsers;
+      // Rows are gathered from each part before concatenating: the gradient of a concat along
+      // columns of the full N x 192 matrix (a split) is slow on the wasm backend. All rows are
+      // gathered too (a range): slightly cheaper than tf.slice forward + backward on wasm.
+      const pick = (idx: Int32Array) => tf.concat(parts.map(t => gatherRows(t, idx)), 1) as tf.Tensor2D;
+      return {
+        users: pick(rows.users ?? this.ranges.users),
+        items: pick(rows.items ? rows.items.map(i => i + U) : this.ranges.items),
+      };
+    });
+  }
+
+  regularization(batch: TripleBatch, _reps: Representations): tf.Scalar {
+    return tf.tidy(() => {
+      const B = batch.users.length;
+      const d = this.dim;
+      const U = this.numUsers;
+      const items = new Int32Array(2 * B);
+      for (let k = 0; k < B; k++) { items[k] = batch.pos[k] + U; items[B + k] = batch.neg[k] + U; }
+      const sq = (t: tf.Tensor2D) => tf.sum(tf.square(t));
+      const emb = tf.div(tf.add(tf.mul(sq(gatherRows(this.idEmb, batch.users)), 2), sq(gatherRows(this.idEmb, items))), 2 * B * d);
+      let total: tf.Tensor = emb;
+      for (const m of MODALITIES) total = tf.add(total, tf.div(sq(gatherRows(this.pref[m], batch.users)), B * d));
+      return tf.mul(total, this.params.lambda) as tf.Scalar;
+    });
+  }
+
+  dispose(): void {
+    for (const v of this.variables()) v.dispose();
+    for (const m of MODALITIES) this.features[m].dispose();
+    this.graph.dispose();
+  }
+}
+
+export const egogcnFactory: BackboneFactory = (data, opts) => new EgoGcn(data, opts);
+
+/** torch.nn.init.xavier_normal_ on a (rows x cols) table, optionally with unit-norm rows. */
+function xavierNormal(rng: Rng, rows: number, cols: number, unitRows: boolean): Matrix {
+  const std = Math.sqrt(2 / (rows + cols));
+  const a = new Float32Array(rows * cols);
+  for (let k = 0; k < a.length; k++) a[k] = rng.normal() * std;
+  if (unitRows) {
+    for (let r = 0; r < rows; r++) {
+      let ss = 0;
+      for (let c = 0; c < cols; c++) ss += a[r * cols + c] ** 2;
+      const inv = 1 / Math.max(Math.sqrt(ss), 1e-12);
+      for (let c = 0; c < cols; c++) a[r * cols + c] *= inv;
+    }
+  }
+  const init = tf.tensor2d(a, [rows, cols]);
+  const v = tf.variable(init, true);
+  init.dispose();
+  return v;
+}
