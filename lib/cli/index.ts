@@ -2,6 +2,7 @@ import { CkdError } from '../errors';
 import { CommandSpec, formatHelp } from './args';
 import { convertSpec, dataConvert, dataInspect, dataSynth, inspectSpec, synthSpec } from './data-commands';
 import { demoCommand, demoSpec } from './demo-command';
+import { backbonesCommand, backbonesSpec } from './backbones-command';
 import { teachersCommand, teachersSpec } from './teachers-command';
 import { trainCommand, trainSpec } from './train-command';
 
@@ -20,6 +21,7 @@ export const COMMANDS: Record<string, Command> = {
   'data convert': { spec: convertSpec, run: argv => dataConvert(argv, log, warn) },
   teachers: { spec: teachersSpec, run: argv => teachersCommand(argv, out, warn) },
   train: { spec: trainSpec, run: argv => trainCommand(argv, out, warn) },
+  backbones: { spec: backbonesSpec, run: argv => backbonesCommand(argv, out, log, warn) },
   demo: { spec: demoSpec, run: argv => demoCommand(argv, out, log, warn) },
 };
 
