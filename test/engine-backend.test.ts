@@ -20,8 +20,10 @@ function captureStderr<T>(f: () => Promise<T>): Promise<{ value: T; text: string
   );
 }
 
+// danfojs-node's override installs plain @tensorflow/tfjs under the name @tensorflow/tfjs-node:
+// only a package that is what its name says is the native backend.
 const nativeInstalled = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'].some((p) => {
-  try { require.resolve(p); return true; } catch { return false; }
+  try { return require(`${p}/package.json`).name === p; } catch { return false; }
 });
 
 describe('engine backend selection', () => {
