@@ -1,55 +1,22 @@
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs-core';
-import { Dataset, FeatureMatrix, Modality } from '../lib/data/dataset';
+import { Dataset, Modality } from '../lib/data/dataset';
 import { userItemGraph } from '../lib/data/graphs';
 import { initEngine } from '../lib/engine/backend';
-import { Rng } from '../lib/engine/random';
-import { Backbone, BackboneOptions, MASKS, ModalityMask, TripleBatch } from '../lib/models/backbone';
+import { MASKS, ModalityMask, TripleBatch } from '../lib/models/backbone';
 import { EgoGcn, egogcnFactory } from '../lib/models/egogcn';
 import { synthesizeDataset } from '../lib/synth/synthesize';
-import { plainMethod } from '../lib/train/method';
-import { trainModel } from '../lib/train/trainer';
-import { evaluateBackbone } from '../lib/train/validate';
-
-function shuffledRows(f: FeatureMatrix, seed: number): FeatureMatrix {
-  const order = new Rng(seed).shuffle(Int32Array.from({ length: f.rows }, (_, k) => k));
-  const data = new Float32Array(f.data.length);
-  order.forEach((src, dst) => data.set(f.data.subarray(src * f.cols, (src + 1) * f.cols), dst * f.cols));
-  return { ...f, data };
-}
-
-function allScores(data: Dataset, mask: ModalityMask, opts: BackboneOptions = { seed: 3 }): Float32Array {
-  const model = egogcnFactory(data, opts);
-  const reps = model.forward(mask, {}, false);
-  const scores = tf.tidy(() => tf.matMul(reps.users, reps.items, false, true).dataSync() as Float32Array);
-  tf.dispose([reps.users, reps.items]);
-  model.dispose();
-  return scores;
-}
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  assert.strictEqual(a.length, b.length);
-  let m = 0;
-  for (let k = 0; k < a.length; k++) m = Math.max(m, Math.abs(a[k] - b[k]));
-  return m;
-}
+import {
+  Mat, addBias, allScores, assertGradientsMatchFiniteDifferences, assertGradientsReachGroups, assertNoTensorLeaks,
+  assertShortRunImproves, lossGrads, matmul, maxAbsDiff, perturbVariables, sigmoid, withShuffled,
+} from './model-fixtures';
 
 const BATCH: TripleBatch = { users: Int32Array.of(0, 1, 2, 3, 1), pos: Int32Array.of(1, 2, 3, 4, 5), neg: Int32Array.of(9, 8, 7, 6, 0) };
 
-function lossGrads(model: Backbone, data: Dataset, mask: ModalityMask) {
-  const ctx = { model, data, mask, epoch: 1, step: 0, rng: new Rng(1) };
-  return tf.variableGrads(() => plainMethod.loss(BATCH, ctx).total, model.variables());
-}
-
-
 // ---- a plain-array re-computation of EgoGCN's forward, from the model's variables -----------
 
-type Mat = number[][];
-const matmul = (a: Mat, b: Mat): Mat => a.map(r => b[0].map((_, c) => r.reduce((s, x, k) => s + x * b[k][c], 0)));
-const addBias = (a: Mat, b: number[]): Mat => a.map(r => r.map((x, c) => x + b[c]));
 const dot = (x: number[], y: number[]) => x.reduce((s, v, c) => s + v * y[c], 0);
 const unit = (r: number[]) => { const n = Math.max(Math.hypot(...r), 1e-12); return r.map(x => x / n); };
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 function referenceScores(model: EgoGcn, data: Dataset, mask: ModalityMask, reattn = true): number[] {
   const U = data.numUsers;
@@ -141,7 +108,7 @@ describe('EgoGCN', () => {
     for (const reattn of [1, 0]) {
       const model = egogcnFactory(data, { seed: 1, params: { reattn } }) as EgoGcn;
       // Move the parameters away from their initial values so that every term matters.
-      for (const v of model.variables()) v.assign(tf.tidy(() => tf.add(v, tf.mul(tf.sin(tf.mul(tf.reshape(tf.range(0, v.size), v.shape), 1.7)), 0.3))));
+      perturbVariables(model);
       for (const mask of MASKS) {
         const reps = model.forward(mask);
         const got = tf.tidy(() => tf.matMul(reps.users, reps.items, false, true).dataSync());
@@ -155,33 +122,24 @@ describe('EgoGCN', () => {
   });
 
   it('an ablated forward ignores its modality: shuffled features leave every score unchanged', () => {
-    const shuffled = (m: 'visual' | 'text'): Dataset =>
-      ({ ...data, features: { ...data.features, [m]: shuffledRows(data.features[m], 11) } });
-    const base = { text: allScores(data, 'text'), visual: allScores(data, 'visual'), all: allScores(data, 'all') };
+    const shuffled = (m: 'visual' | 'text'): Dataset => withShuffled(data, m);
+    const base = { text: allScores(egogcnFactory, data, 'text'), visual: allScores(egogcnFactory, data, 'visual'), all: allScores(egogcnFactory, data, 'all') };
     const scale = Math.max(...base.all.map(Math.abs));
     // mask 'text' ablates visual; mask 'visual' ablates text.
-    assert.ok(maxAbsDiff(allScores(shuffled('visual'), 'text'), base.text) <= 1e-5 * scale);
-    assert.ok(maxAbsDiff(allScores(shuffled('text'), 'visual'), base.visual) <= 1e-5 * scale);
+    assert.ok(maxAbsDiff(allScores(egogcnFactory, shuffled('visual'), 'text'), base.text) <= 1e-5 * scale);
+    assert.ok(maxAbsDiff(allScores(egogcnFactory, shuffled('text'), 'visual'), base.visual) <= 1e-5 * scale);
     // ...while the full model sees both (the branches read each other's inputs).
-    assert.ok(maxAbsDiff(allScores(shuffled('visual'), 'all'), base.all) > 1e-3 * scale);
-    assert.ok(maxAbsDiff(allScores(shuffled('text'), 'all'), base.all) > 1e-3 * scale);
+    assert.ok(maxAbsDiff(allScores(egogcnFactory, shuffled('visual'), 'all'), base.all) > 1e-3 * scale);
+    assert.ok(maxAbsDiff(allScores(egogcnFactory, shuffled('text'), 'all'), base.all) > 1e-3 * scale);
     // and ablation changes the scores.
     assert.ok(maxAbsDiff(base.text, base.all) > 1e-3 * scale);
   });
 
   it('gradients of the BPR loss reach every parameter of every group', () => {
     const model = egogcnFactory(data, { seed: 1 });
-    const { value, grads } = lossGrads(model, data, 'all');
+    const { value, grads } = lossGrads(model, data, BATCH);
     assert.ok(Number.isFinite(value.dataSync()[0]));
-    for (const group of ['shared', 'visual', 'text'] as const) {
-      assert.ok(model.groups[group].length > 0);
-      for (const v of model.groups[group]) {
-        const g = grads[v.name];
-        assert.ok(g, `no gradient for a ${group} variable of shape ${v.shape}`);
-        const norm = tf.tidy(() => tf.norm(g).dataSync()[0]);
-        assert.ok(norm > 0 && Number.isFinite(norm), `gradient norm ${norm} for a ${group} variable of shape ${v.shape}`);
-      }
-    }
+    assertGradientsReachGroups(model, grads, true);
     assert.strictEqual(model.variables().length, new Set(model.variables().map(v => v.name)).size);
     tf.dispose([value, ...Object.values(grads)]);
     model.dispose();
@@ -190,31 +148,8 @@ describe('EgoGCN', () => {
   it('gradients agree with finite differences of the loss (along each variable\'s gradient)', () => {
     const model = egogcnFactory(data, { seed: 1, params: {} });
     // Move the parameters away from their initial values so that every term matters.
-    for (const v of model.variables()) v.assign(tf.tidy(() => tf.add(v, tf.mul(tf.sin(tf.mul(tf.reshape(tf.range(0, v.size), v.shape), 1.7)), 0.3))));
-    for (const mask of ['all', 'text'] as const) {
-      const ctx = { model, data, mask, epoch: 1, step: 0, rng: new Rng(1) };
-      const loss = () => tf.tidy(() => plainMethod.loss(BATCH, ctx).total.dataSync()[0]);
-      const { value, grads } = tf.variableGrads(() => plainMethod.loss(BATCH, ctx).total, model.variables());
-      let checked = 0;
-      for (const v of model.variables()) {
-        const norm = tf.tidy(() => tf.norm(grads[v.name]).dataSync()[0]);
-        if (norm < 2e-3) continue; // below what float32 differences resolve
-        checked++;
-        const orig = v.clone();
-        const eps = 1e-2;
-        const step = tf.tidy(() => tf.mul(grads[v.name], eps / norm));
-        v.assign(tf.tidy(() => tf.add(orig, step)));
-        const up = loss();
-        v.assign(tf.tidy(() => tf.sub(orig, step)));
-        const down = loss();
-        v.assign(orig);
-        tf.dispose([orig, step]);
-        const numeric = (up - down) / (2 * eps);
-        assert.ok(Math.abs(numeric - norm) < 0.03 * norm, `mask ${mask}, variable ${v.shape}: |g| ${norm}, finite difference ${numeric}`);
-      }
-      assert.ok(checked >= 4, `only ${checked} variables checked under mask ${mask}`);
-      tf.dispose([value, ...Object.values(grads)]);
-    }
+    perturbVariables(model);
+    assertGradientsMatchFiniteDifferences(model, data, BATCH);
     model.dispose();
   });
 
@@ -238,28 +173,13 @@ describe('EgoGCN', () => {
   });
 
   it('leaves no tensors behind after forward + backward and after dispose', () => {
-    const before = tf.memory().numTensors;
-    const model = egogcnFactory(data, { seed: 1 });
-    // Warm-up: the first backward pass builds and keeps each feature matrix's transpose (FixedLinear).
-    const warm = lossGrads(model, data, 'all');
-    tf.dispose([warm.value, ...Object.values(warm.grads)]);
-    const afterInit = tf.memory().numTensors;
-    for (const mask of MASKS) {
-      const { value, grads } = lossGrads(model, data, mask);
-      tf.dispose([value, ...Object.values(grads)]);
-      assert.strictEqual(tf.memory().numTensors, afterInit, `leak under mask ${mask}`);
-      const reps = model.forward(mask);
-      tf.dispose([reps.users, reps.items]);
-      assert.strictEqual(tf.memory().numTensors, afterInit);
-    }
-    model.dispose();
-    assert.strictEqual(tf.memory().numTensors, before);
+    assertNoTensorLeaks(() => egogcnFactory(data, { seed: 1 }), data, BATCH);
   });
 
   it('is deterministic in the seed', () => {
-    const a = allScores(data, 'all', { seed: 4 });
-    assert.deepStrictEqual(allScores(data, 'all', { seed: 4 }), a);
-    assert.ok(maxAbsDiff(allScores(data, 'all', { seed: 5 }), a) > 0);
+    const a = allScores(egogcnFactory, data, 'all', { seed: 4 });
+    assert.deepStrictEqual(allScores(egogcnFactory, data, 'all', { seed: 4 }), a);
+    assert.ok(maxAbsDiff(allScores(egogcnFactory, data, 'all', { seed: 5 }), a) > 0);
   });
 
   it('rejects unknown or invalid parameters', () => {
@@ -268,15 +188,6 @@ describe('EgoGCN', () => {
   });
 
   it('a short training run on tiny beats its initial validation Recall@20', async () => {
-    const model = egogcnFactory(data, { seed: 7 });
-    try {
-      const initial = (await evaluateBackbone(model, data, 'val', ['all'], [20])).all.recall[20];
-      const r = await trainModel(model, data, { mode: 'multimodal', seed: 7, epochs: 20, lr: 5e-3, batchSize: 128, evalEvery: 5, patience: 10 });
-      assert.ok(r.bestValRecall > initial, `val recall@20 ${initial} -> ${r.bestValRecall}`);
-      const losses = r.history.map(h => h.loss.total);
-      assert.ok(losses[losses.length - 1] < losses[0], `loss ${losses[0]} -> ${losses[losses.length - 1]}`);
-    } finally {
-      model.dispose();
-    }
+    await assertShortRunImproves(egogcnFactory(data, { seed: 7 }), data, 20, 5);
   });
 });

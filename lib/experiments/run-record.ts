@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { DataError } from '../errors';
+import { writeFileAtomic } from '../io/atomic-write';
 import { Provenance } from './provenance';
 
 /** A finished run as it is kept under results/: its full configuration, provenance and outcome. */
@@ -13,21 +13,7 @@ export interface RunRecord<C = unknown, R = unknown> {
 
 /** Writes a record atomically (temporary file, fsync, then rename) and returns its path. */
 export function writeRunRecord(file: string, record: RunRecord): string {
-  const tmp = `${file}.tmp-${process.pid}`;
-  try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const fd = fs.openSync(tmp, 'w');
-    try {
-      fs.writeFileSync(fd, JSON.stringify(record, null, 1) + '\n');
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    try { fs.rmSync(tmp, { force: true }); } catch { /* best effort */ }
-    throw new DataError(file, `cannot write the result record (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  writeFileAtomic(file, fd => fs.writeFileSync(fd, JSON.stringify(record, null, 1) + '\n'), { what: 'the result record' });
   return file;
 }
 

@@ -57,7 +57,7 @@ import {
 } from './backbone';
 import { FixedFeatures } from './fixed-features';
 import { Matrix, Vector, linearBias, linearWeight, repeatRow } from './init';
-import { l2NormalizeRows, leakyRelu, readModelParams, xavierNormal } from './mmgcn-ops';
+import { idPrefRegularization, l2NormalizeRows, leakyRelu, readModelParams, xavierNormal } from './mmgcn-ops';
 
 export interface GrcnParams {
   /** Weight of the embedding regularisation (reference --weight_decay, 1e-5). */
@@ -171,18 +171,7 @@ export class Grcn implements Backbone {
 
   /** Reads the raw tables (the reference regularises E_id and P_m, not the representations). */
   regularization(batch: TripleBatch, _reps: Representations): tf.Scalar {
-    return tf.tidy(() => {
-      const U = this.numUsers;
-      const B = batch.users.length;
-      const d = this.dim;
-      const items = new Int32Array(2 * B);
-      for (let k = 0; k < B; k++) { items[k] = batch.pos[k] + U; items[B + k] = batch.neg[k] + U; }
-      const sq = (t: tf.Tensor2D) => tf.sum(tf.square(t));
-      const emb = tf.div(tf.add(tf.mul(sq(gatherRows(this.idEmb, batch.users)), 2), sq(gatherRows(this.idEmb, items))), 2 * B * d);
-      let total: tf.Tensor = emb;
-      for (const m of MODALITIES) total = tf.add(total, tf.div(sq(gatherRows(this.pref[m], batch.users)), B * d));
-      return tf.mul(total, this.params.lambda) as tf.Scalar;
-    });
+    return idPrefRegularization(this.idEmb, this.pref, batch, this.numUsers, this.dim, this.params.lambda);
   }
 
   dispose(): void {

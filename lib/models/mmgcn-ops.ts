@@ -13,9 +13,12 @@
  * On backends without the project kernels ('tensorflow') the stock ops are used.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { Modality, MODALITIES } from '../data/dataset';
 import { gatherTranspose } from '../engine/dense-kernels';
+import { gatherRows } from '../engine/graph-ops';
 import { CkdError } from '../errors';
 import { Rng } from '../engine/random';
+import type { TripleBatch } from './backbone';
 import { Matrix } from './init';
 
 const FAST_BACKENDS = ['wasm', 'cpu'];
@@ -112,6 +115,28 @@ export function xavierNormal(rng: Rng, rows: number, cols: number, fan = rows + 
   const v = tf.variable(init, true);
   init.dispose();
   return v;
+}
+
+/**
+ * The reference regularisation of GRCN and EgoGCN, read from the raw tables (not the
+ * representations): lambda ((2 |E_u|^2 + |E_pos|^2 + |E_neg|^2) / (2 B d) + sum_m |P_m,u|^2 / (B d))
+ * over the batch rows, with E the (users then items) ID table and P_m the user preference tables.
+ */
+export function idPrefRegularization(
+  idEmb: tf.Tensor2D, pref: Record<Modality, tf.Tensor2D>, batch: TripleBatch, numUsers: number, dim: number, lambda: number,
+): tf.Scalar {
+  return tf.tidy(() => {
+    const U = numUsers;
+    const B = batch.users.length;
+    const d = dim;
+    const items = new Int32Array(2 * B);
+    for (let k = 0; k < B; k++) { items[k] = batch.pos[k] + U; items[B + k] = batch.neg[k] + U; }
+    const sq = (t: tf.Tensor2D) => tf.sum(tf.square(t));
+    const emb = tf.div(tf.add(tf.mul(sq(gatherRows(idEmb, batch.users)), 2), sq(gatherRows(idEmb, items))), 2 * B * d);
+    let total: tf.Tensor = emb;
+    for (const m of MODALITIES) total = tf.add(total, tf.div(sq(gatherRows(pref[m], batch.users)), B * d));
+    return tf.mul(total, lambda) as tf.Scalar;
+  });
 }
 
 /** Defaults overridden by opts.params; unknown names are an error (a typo would silently do nothing). */

@@ -33,6 +33,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { CkdError, DataError } from '../errors';
+import { writeFileAtomic } from '../io/atomic-write';
 import { EarlyStopping } from './early-stopping';
 import type { TrainingMethod } from './method';
 import type { EpochRecord } from './trainer';
@@ -256,28 +257,12 @@ function encode(c: TrainCheckpoint): Uint8Array[] {
 export function writeCheckpoint(file: string, c: TrainCheckpoint): void {
   const dir = path.dirname(path.resolve(file));
   const tmp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}`);
-  try {
-    fs.mkdirSync(dir, { recursive: true });
-    const fd = fs.openSync(tmp, 'w');
-    try {
-      for (const chunk of encode(c)) {
-        let done = 0;
-        while (done < chunk.byteLength) done += fs.writeSync(fd, chunk, done, chunk.byteLength - done);
-      }
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
+  writeFileAtomic(file, fd => {
+    for (const chunk of encode(c)) {
+      let done = 0;
+      while (done < chunk.byteLength) done += fs.writeSync(fd, chunk, done, chunk.byteLength - done);
     }
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    try { fs.rmSync(tmp, { force: true }); } catch { /* best effort */ }
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(file, `cannot write the checkpoint (${code ?? (e as Error).message})`);
-  }
-  try {
-    const dfd = fs.openSync(dir, 'r');
-    try { fs.fsyncSync(dfd); } finally { fs.closeSync(dfd); }
-  } catch { /* some file systems cannot fsync a folder; the rename is still atomic */ }
+  }, { what: 'the checkpoint', tmp, syncFolder: true });
 }
 
 /** Reads and verifies a checkpoint; every problem is a DataError naming the file. */
