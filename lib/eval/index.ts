@@ -17,3 +17,4 @@ export { defaultThreads, rankTopKParallel } from './topk-parallel';
 export { rankTopKReference, scoreF32 } from './topk-reference';
 export { evaluateTensors, readEmbeddings } from './tensors';
 export type { Embeddings } from './tensors';
+export { popularityBaseline } from './popularity';
