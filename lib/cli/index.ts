@@ -3,6 +3,7 @@ import { CommandSpec, formatHelp } from './args';
 import { convertSpec, dataConvert, dataInspect, dataSynth, inspectSpec, synthSpec } from './data-commands';
 import { demoCommand, demoSpec } from './demo-command';
 import { backbonesCommand, backbonesSpec } from './backbones-command';
+import { compareCommand, compareSpec } from './compare-command';
 import { teachersCommand, teachersSpec } from './teachers-command';
 import { trainCommand, trainSpec } from './train-command';
 
@@ -22,6 +23,7 @@ export const COMMANDS: Record<string, Command> = {
   teachers: { spec: teachersSpec, run: argv => teachersCommand(argv, out, warn) },
   train: { spec: trainSpec, run: argv => trainCommand(argv, out, warn) },
   backbones: { spec: backbonesSpec, run: argv => backbonesCommand(argv, out, log, warn) },
+  compare: { spec: compareSpec, run: argv => compareCommand(argv, out) },
   demo: { spec: demoSpec, run: argv => demoCommand(argv, out, log, warn) },
 };
 
