@@ -7,6 +7,8 @@ import { synthesizeDataset } from '../lib/synth/synthesize';
 import { EarlyStopping } from '../lib/train/early-stopping';
 import { ProgressSink } from '../lib/train/progress';
 import { TrainOptions, trainModel } from '../lib/train/trainer';
+import { evaluateBackbone } from '../lib/train/validate';
+import { MASKS } from '../lib/models/backbone';
 
 const base: TrainOptions = { mode: 'multimodal', seed: 5, epochs: 6, lr: 5e-3, batchSize: 256, evalEvery: 2, patience: 10 };
 
@@ -57,11 +59,19 @@ describe('trainer', () => {
 
   it('stops early after `patience` validations without improvement and restores the best state', async () => {
     // A large learning rate on tiny data peaks within a few epochs and then overfits.
-    const r = await run(data, { epochs: 60, evalEvery: 1, patience: 2, lr: 0.05 });
-    assert.ok(r.stoppedEarly, 'expected an early stop');
-    assert.strictEqual(r.epochsRun, r.bestEpoch + 2);
-    assert.strictEqual(r.history.length, r.epochsRun);
-    assert.strictEqual(r.val.all.recall[20], r.bestValRecall, 'the best state is restored');
+    const model = backboneFactory('vbpr')(data, { seed: base.seed });
+    try {
+      const r = await trainModel(model, data, { ...base, epochs: 60, evalEvery: 1, patience: 2, lr: 0.05 });
+      assert.ok(r.stoppedEarly, 'expected an early stop');
+      assert.strictEqual(r.epochsRun, r.bestEpoch + 2);
+      assert.strictEqual(r.history.length, r.epochsRun);
+      assert.strictEqual(r.val.all.recall[20], r.bestValRecall);
+      // The weights left in the model are the best epoch's: validating them again gives its figure.
+      const again = await evaluateBackbone(model, data, 'val', MASKS, [10, 20]);
+      assert.deepStrictEqual(again, r.val, 'the best state is restored');
+    } finally {
+      model.dispose();
+    }
   });
 
   it('rejects out-of-range options with a clear message', async () => {

@@ -183,7 +183,9 @@ export async function trainModel(model: Backbone, data: Dataset, opts: TrainOpti
     }
     const epochsRun = history.length;
     if (!best.empty) best.restore(vars);
-    const val = await evaluateBackbone(model, data, 'val', MASKS, ks, opts.ndcg);
+    // The best epoch's validation is in the history already; the restored weights are those weights.
+    const val = history.find(h => h.epoch === stopper.bestEpoch)?.val
+      ?? await evaluateBackbone(model, data, 'val', MASKS, ks, opts.ndcg);
     const test = await evaluateBackbone(model, data, 'test', MASKS, ks, opts.ndcg);
     progress.done(`best epoch ${stopper.bestEpoch}: test recall@20 ${formatMasks(test)}`);
     const result: TrainResult = {
