@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as os from 'os';
-import { execFileSync } from 'child_process';
+import { gitCommit } from '../lib/experiments/provenance';
 
 /** With `--out FILE` on the command line, writes a benchmark's rows as a JSON record there. */
 export function writeBenchRecord(bench: string, setting: Record<string, unknown>, rows: unknown[]): void {
@@ -9,11 +9,9 @@ export function writeBenchRecord(bench: string, setting: Record<string, unknown>
   if (at < 0) return;
   const file = process.argv[at + 1];
   if (!file) throw new Error('--out needs a file name');
-  let commit = 'unknown';
-  try { commit = execFileSync('git', ['rev-parse', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim(); } catch { /* not a checkout */ }
   const record = {
     bench, setting, rows, node: process.version, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model,
-    loadAverage: os.loadavg(), gitCommit: commit, at: new Date().toISOString(),
+    loadAverage: os.loadavg(), gitCommit: gitCommit(), at: new Date().toISOString(),
   };
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, JSON.stringify(record, null, 1) + '\n');

@@ -55,8 +55,13 @@ export function datasetFingerprint(ds: Dataset): string {
   return h.digest('hex').slice(0, 16);
 }
 
+/** The checkout's HEAD commit, or 'unknown' outside a git checkout. */
+export function gitCommit(): string {
+  return git(['rev-parse', 'HEAD']) ?? 'unknown';
+}
+
 export function provenance(ds: Dataset, backend: string): Provenance {
-  const commit = git(['rev-parse', 'HEAD']) ?? 'unknown';
+  const commit = gitCommit();
   const status = git(['status', '--porcelain', '--untracked-files=no']);
   return {
     packageVersion: packageVersion(),
