@@ -14,9 +14,8 @@ import { checkIdentity, readCheckpointIfExists } from '../train/checkpoint';
 import { consoleProgress } from '../train/progress';
 import { TRAIN_DEFAULTS, TrainOptions, checkTrainOptions, trainIdentity, trainModel } from '../train/trainer';
 import { NDCG_VARIANTS, NdcgVariant } from '../train/validate';
-import { MODALITIES } from '../data/dataset';
 import { METHODS, METHOD_NAMES, MethodName, createMethod } from '../methods/registry';
-import { TeacherPair, disposeTeachers, trainTeacher } from '../methods/teacher';
+import { TeacherPair, disposeTeachers, trainTeachers } from '../methods/teacher';
 import { loadTeachers, saveTeachers, teachersSaved } from '../methods/teacher-store';
 import { ProgressSink } from '../train/progress';
 import { CommandSpec, ParsedArgs, choiceOpt, numberOpt, parseArgs, stringOpt } from './args';
@@ -125,16 +124,14 @@ export async function obtainTeachers(
 ): Promise<TeacherPair> {
   if (dir && teachersSaved(dir)) return loadTeachers(dir, data, { model: modelName, fingerprint });
   const { mode: _mode, ...train } = opts;
-  const teachers = {} as TeacherPair;
-  try {
-    for (const m of MODALITIES) {
-      const { teacher } = await trainTeacher(modelName, data, m, { train: { ...train, progress: progress(`[${modelName} teacher ${m}]`) } }, fingerprint);
-      teachers[m] = teacher;
+  const { teachers } = await trainTeachers(modelName, data, { train, progressFor: m => progress(`[${modelName} teacher ${m}]`) }, fingerprint);
+  if (dir) {
+    try {
+      saveTeachers(teachers, dir);
+    } catch (e) {
+      disposeTeachers(teachers);
+      throw e;
     }
-    if (dir) saveTeachers(teachers, dir);
-  } catch (e) {
-    disposeTeachers(teachers);
-    throw e;
   }
   return teachers;
 }

@@ -14,6 +14,7 @@ import { CkdError } from '../errors';
 import { datasetFingerprint } from '../experiments/provenance';
 import { Backbone, BackboneOptions, ParameterGroups, TrainMode } from '../models/backbone';
 import { backboneFactory } from '../models/registry';
+import { ProgressSink } from '../train/progress';
 import { TrainOptions, TrainResult, trainModel } from '../train/trainer';
 import { TripleSet, marginsFromTables } from './margins';
 
@@ -147,6 +148,8 @@ export interface TeacherTraining {
   train: Omit<TrainOptions, 'mode'>;
   /** Backbone options; the seed defaults to the training seed. */
   backbone?: Partial<BackboneOptions>;
+  /** Progress of each teacher's training (overrides train.progress), e.g. labelled by modality. */
+  progressFor?: (m: Modality) => ProgressSink | undefined;
 }
 
 /** Trains the `modality` teacher of a backbone and freezes its best validation state. */
@@ -156,7 +159,8 @@ export async function trainTeacher(modelName: string, data: Dataset, modality: M
   const model = backboneFactory(modelName)(data, backbone);
   try {
     const mode = teacherMode(modality);
-    const result = await trainModel(model, data, { ...opts.train, mode });
+    const progress = opts.progressFor?.(modality) ?? opts.train.progress;
+    const result = await trainModel(model, data, { ...opts.train, mode, progress });
     const teacher = Teacher.freeze(model, data, modality, backbone, {
       fingerprint,
       modelName: modelName.toLowerCase(),
@@ -173,9 +177,8 @@ export async function trainTeacher(modelName: string, data: Dataset, modality: M
 }
 
 /** Both teachers, visual then text, with the same settings. */
-export async function trainTeachers(modelName: string, data: Dataset, opts: TeacherTraining):
-  Promise<{ teachers: TeacherPair; results: Record<Modality, TrainResult> }> {
-  const fingerprint = datasetFingerprint(data);
+export async function trainTeachers(modelName: string, data: Dataset, opts: TeacherTraining,
+  fingerprint = datasetFingerprint(data)): Promise<{ teachers: TeacherPair; results: Record<Modality, TrainResult> }> {
   const teachers = {} as TeacherPair;
   const results = {} as Record<Modality, TrainResult>;
   try {
