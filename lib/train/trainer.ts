@@ -34,6 +34,10 @@ export interface TrainOptions {
   resume?: boolean;
   /** More that a checkpoint must match on resume, e.g. the model name and the data fingerprint. */
   checkpointTag?: Record<string, JsonValue>;
+  /** Measured after every epoch's training (not timed with it) and kept in the history, e.g. GradientProbe. */
+  probe?: (model: Backbone, mask: ModalityMask, epoch: number) => Record<string, number>;
+  /** Keep each user's test metrics (EvaluationResult.perUser), for paired tests over users. */
+  perUserTest?: boolean;
 }
 
 export const TRAIN_DEFAULTS = {
@@ -48,6 +52,8 @@ export interface EpochRecord {
   /** Validation metrics under every mask, on validation epochs. */
   val?: MetricsByMask;
   diagnostics?: Record<string, number>;
+  /** What TrainOptions.probe measured after the epoch. */
+  probe?: Record<string, number>;
 }
 
 export interface TrainResult {
@@ -165,6 +171,7 @@ export async function trainModel(model: Backbone, data: Dataset, opts: TrainOpti
       const record: EpochRecord = { epoch, loss, seconds };
       const diag = method.diagnostics?.();
       if (diag) record.diagnostics = diag;
+      if (opts.probe) record.probe = opts.probe(model, mask, epoch);
       let line = `epoch ${epoch} loss ${loss.total.toFixed(4)} (${seconds.toFixed(1)} s)`;
       if (epoch % opts.evalEvery === 0 || epoch === opts.epochs) {
         record.val = await evaluateBackbone(model, data, 'val', MASKS, ks, opts.ndcg);
@@ -186,7 +193,7 @@ export async function trainModel(model: Backbone, data: Dataset, opts: TrainOpti
     // The best epoch's validation is in the history already; the restored weights are those weights.
     const val = history.find(h => h.epoch === stopper.bestEpoch)?.val
       ?? await evaluateBackbone(model, data, 'val', MASKS, ks, opts.ndcg);
-    const test = await evaluateBackbone(model, data, 'test', MASKS, ks, opts.ndcg);
+    const test = await evaluateBackbone(model, data, 'test', MASKS, ks, opts.ndcg, opts.perUserTest ?? false);
     progress.done(`best epoch ${stopper.bestEpoch}: test recall@20 ${formatMasks(test)}`);
     const result: TrainResult = {
       bestEpoch: stopper.bestEpoch,

@@ -15,14 +15,14 @@ export type MetricsByMask = Record<ModalityMask, EvaluationResult>;
  */
 export async function evaluateBackbone(
   model: Backbone, data: Dataset, split: 'val' | 'test', masks: readonly ModalityMask[],
-  ks: number[], ndcg: NdcgVariant = 'standard',
+  ks: number[], ndcg: NdcgVariant = 'standard', perUser = false,
 ): Promise<MetricsByMask> {
   const out = {} as MetricsByMask;
   for (const mask of masks) {
     const reps = model.forward(mask, {}, false);
     try {
       const emb = await readEmbeddings(reps.users, reps.items);
-      out[mask] = await evaluateRanking({ ...emb, exclude: data.train, targets: data[split], ks, ndcg });
+      out[mask] = await evaluateRanking({ ...emb, exclude: data.train, targets: data[split], ks, ndcg, perUser });
     } finally {
       tf.dispose([reps.users, reps.items]);
     }
