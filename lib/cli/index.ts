@@ -4,6 +4,7 @@ import { convertSpec, dataConvert, dataInspect, dataSynth, inspectSpec, synthSpe
 import { demoCommand, demoSpec } from './demo-command';
 import { backbonesCommand, backbonesSpec } from './backbones-command';
 import { compareCommand, compareSpec } from './compare-command';
+import { reproduceCommand, reproduceSpec } from './reproduce-command';
 import { teachersCommand, teachersSpec } from './teachers-command';
 import { trainCommand, trainSpec } from './train-command';
 
@@ -24,6 +25,7 @@ export const COMMANDS: Record<string, Command> = {
   train: { spec: trainSpec, run: argv => trainCommand(argv, out, warn) },
   backbones: { spec: backbonesSpec, run: argv => backbonesCommand(argv, out, log, warn) },
   compare: { spec: compareSpec, run: argv => compareCommand(argv, out) },
+  reproduce: { spec: reproduceSpec, run: argv => reproduceCommand(argv, out, log, warn) },
   demo: { spec: demoSpec, run: argv => demoCommand(argv, out, log, warn) },
 };
 

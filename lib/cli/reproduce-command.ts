@@ -1,0 +1,111 @@
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { loadDataset, writeDataset } from '../data/loaders';
+import { initEngine } from '../engine/backend';
+import { CkdError } from '../errors';
+import { PROJECT_ROOT, provenance } from '../experiments/provenance';
+import { PRESET_NAMES, planCells, presetByName, shardCells } from '../experiments/reproduce-plan';
+import { runPlan, writeReproductionReport } from '../experiments/reproduce';
+import { ResultStore, configKey } from '../experiments/result-store';
+import { RunCell, RunCellResult, cellLabel } from '../experiments/run-cell';
+import { renderText } from '../experiments/tables';
+import { synthesizeDataset } from '../synth/synthesize';
+import { consoleProgress } from '../train/progress';
+import { CommandSpec, numberOpt, parseArgs, stringOpt } from './args';
+
+const DEFAULT_DATA = path.join(PROJECT_ROOT, 'data', 'default');
+
+export const reproduceSpec: CommandSpec = {
+  name: 'reproduce',
+  summary: 'Run everything the notebooks show (Figure 1, the gradient analysis, Tables 1-3) for a preset, resumably, and write report.html and tables.md.',
+  usage: 'ckd reproduce [--data DIR] [--preset quick|full] [--out DIR] [--jobs N] [--models a,b]',
+  options: [
+    { name: 'data', value: 'DIR', help: 'data folder (LATTICE or MMRec layout); the embedded default data set is generated there when it is data/default and absent', default: 'data/default' },
+    { name: 'preset', value: 'NAME', help: `${PRESET_NAMES.join(' or ')}: quick is one seed and 10 epochs on VBPR and EgoGCN; full is the paper's protocol (3 seeds, six backbones, four methods, ablations)`, default: 'quick' },
+    { name: 'out', value: 'DIR', help: 'results folder (store.jsonl, teachers/, report.html, tables.md, figures)', default: 'results/<preset>-<data set name>' },
+    { name: 'jobs', value: 'N', help: 'worker processes training cells in parallel (each takes whole backbone-and-seed groups)', default: '1' },
+    { name: 'models', value: 'LIST', help: 'only these backbones (comma-separated)' },
+    { name: 'shard', value: 'K/N', help: 'run only the K-th of N shards of the cells and write no report (what --jobs uses)' },
+    { name: 'report-only', help: 'train nothing: write the report from the cells already finished' },
+    { name: 'quiet', help: 'no per-epoch progress' },
+    { name: 'help', help: 'show this help' },
+  ],
+};
+
+export async function reproduceCommand(argv: string[], out: (s: string) => void, log: (s: string) => void, warn: (s: string) => void): Promise<void> {
+  const a = parseArgs(reproduceSpec, argv);
+  const preset = presetByName(stringOpt(a, 'preset', 'quick')!);
+  const dir = path.resolve(stringOpt(a, 'data', DEFAULT_DATA)!);
+  const jobs = numberOpt(a, 'jobs', 1, 'int');
+  if (jobs < 1 || jobs > 64) throw new CkdError(`--jobs must be between 1 and 64 (got ${jobs})`);
+  const shard = parseShard(stringOpt(a, 'shard'));
+  const models = stringOpt(a, 'models')?.split(',').map(s => s.trim().toLowerCase()).filter(Boolean);
+  if (!fs.existsSync(dir)) {
+    if (dir !== DEFAULT_DATA) throw new CkdError(`--data ${dir}: no such folder`);
+    log(`generating the embedded default data set into ${dir}`);
+    writeDataset(synthesizeDataset('default', 1), dir, 'lattice');
+  }
+  const data = loadDataset(dir, { warn });
+  const outDir = path.resolve(stringOpt(a, 'out') ?? path.join(PROJECT_ROOT, 'results', `${preset.name}-${data.name}`));
+  fs.mkdirSync(outDir, { recursive: true });
+  const store = new ResultStore<RunCell, RunCellResult>(path.join(outDir, 'store.jsonl'), { warn });
+  const prov = provenance(data, await initEngine());
+  const fingerprint = prov.dataset.fingerprint;
+  const planned = planCells(preset, fingerprint, models);
+  const started = Date.now();
+  if (!a.options['report-only']) {
+    if (jobs > 1 && !shard) {
+      await runWorkers(argv, jobs, log);
+      store.reload();
+    } else {
+      const mine = shard ? shardCells(planned, shard.index, shard.count) : planned;
+      const todo = mine.filter(p => !store.has(configKey(p.cell))).length;
+      log(`${preset.name} preset on ${data.name}: ${mine.length} cells${shard ? ` in shard ${shard.index + 1}/${shard.count}` : ''}, ${mine.length - todo} done earlier, ${todo} to run; results in ${outDir}`);
+      await runPlan(data, mine, {
+        store, teachersDir: path.join(outDir, 'teachers'), provenance: prov, log,
+        progress: label => a.options.quiet ? undefined : consoleProgress(label),
+        onCell: (k, n, cell, done) => { if (!done) log(`[${k}/${n}] ${cellLabel(cell)} (${elapsed(started)})`); },
+      });
+    }
+  }
+  if (shard) return;
+  store.reload();
+  const written = await writeReproductionReport({ preset, dataset: { name: data.name, fingerprint }, store }, outDir, prov);
+  const { reproductionTables } = await import('../experiments/reproduce');
+  const t = reproductionTables({ preset, dataset: { name: data.name, fingerprint }, store });
+  out(renderText(t.ckdVsPlain));
+  out(`report: ${path.relative(process.cwd(), written.report)}; tables: ${path.relative(process.cwd(), written.tables)}` +
+    `${written.pngs.length ? `; figures: ${written.pngs.map(p => path.relative(process.cwd(), p)).join(', ')}` : ''} (${elapsed(started)})`);
+}
+
+function parseShard(s: string | undefined): { index: number; count: number } | undefined {
+  if (s === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(s);
+  if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new CkdError(`--shard must be K/N with 1 <= K <= N (got '${s}')`);
+  return { index: Number(m[1]) - 1, count: Number(m[2]) };
+}
+
+function elapsed(started: number): string {
+  const s = Math.round((Date.now() - started) / 1000);
+  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+/** Runs `jobs` copies of this command, one shard each; their output lines are prefixed by the shard. */
+async function runWorkers(argv: string[], jobs: number, log: (s: string) => void): Promise<void> {
+  const bin = path.join(PROJECT_ROOT, 'bin', 'ckd.js');
+  const base = argv.filter((x, k) => !(x === '--jobs' || argv[k - 1] === '--jobs'));
+  const codes = await Promise.all(Array.from({ length: jobs }, (_, k) => new Promise<number>(resolve => {
+    const child = spawn(process.execPath, [bin, 'reproduce', ...base, '--shard', `${k + 1}/${jobs}`], { stdio: ['ignore', 'inherit', 'pipe'] });
+    let buf = '';
+    child.stderr.on('data', (d: Buffer) => {
+      buf += d.toString();
+      const parts = buf.split(/\r?\n|\r/);
+      buf = parts.pop() ?? '';
+      for (const line of parts) if (line.trim()) log(`{${k + 1}/${jobs}} ${line}`);
+    });
+    child.on('close', code => { if (buf.trim()) log(`{${k + 1}/${jobs}} ${buf}`); resolve(code ?? 1); });
+  })));
+  const bad = codes.findIndex(c => c !== 0);
+  if (bad >= 0) throw new CkdError(`worker ${bad + 1}/${jobs} failed (exit ${codes[bad]}); its finished cells are kept: run the same command again to resume`);
+}

@@ -1,0 +1,277 @@
+/**
+ * The reproduction as a whole: run a preset's cells resumably (reproduce-plan.ts, run-cell.ts)
+ * and turn the store into the paper's figures and tables (figures.ts, series-figure.ts,
+ * tables.ts), written as one HTML report plus markdown tables.
+ *
+ * A results folder holds:
+ *   store.jsonl      one record per finished cell (result-store.ts)
+ *   teachers/        teacher weights of the uni-modal cells (not committed; rebuilt on demand)
+ *   report.html      every table and figure, plotly inlined
+ *   tables.md        the tables as markdown (for the README)
+ *   figure1-<model>.html/.png
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Dataset } from '../data/dataset';
+import { paperDatasetName } from './paper';
+import { FigureSpec, COLORS, figure1, writeFigureHtml, writeFigurePng, findChromium } from './figures';
+import { Provenance } from './provenance';
+import { PlannedCell, ReproducePreset, planCells } from './reproduce-plan';
+import { Report, ReportBlock, writeReport } from './report';
+import { RunCell, RunCellMeta, RunCellOptions, RunRecord, RunStore, cellEvaluations, cellLabel, ckdVariant, ensureCell } from './run-cell';
+import { configKey } from './result-store';
+import { HistorySeries, historyFigure } from './series-figure';
+import { pairedTTestOverSeeds, pairedTestOverUsers, summarize } from './summary';
+import { CellValue, ColumnFormat, ResultTable, RunOutcome, renderMarkdown, table1, table2, table3 } from './tables';
+import { EpochRecord } from '../train/trainer';
+import { MethodName } from '../methods/registry';
+import { TrainMode } from '../models/backbone';
+
+export interface RunPlanOptions extends RunCellOptions {
+  /** Called before each cell: its 1-based place in the plan and the plan's size. */
+  onCell?: (k: number, n: number, cell: RunCell, done: boolean) => void;
+}
+
+/** Runs every cell not in the store yet, in order. */
+export async function runPlan(data: Dataset, cells: readonly PlannedCell[], o: RunPlanOptions): Promise<void> {
+  for (let k = 0; k < cells.length; k++) {
+    const { cell } = cells[k];
+    o.onCell?.(k + 1, cells.length, cell, o.store.has(configKey(cell)));
+    await ensureCell(data, cell, o);
+  }
+}
+
+/** A store record as what the table builders take. */
+export function outcomeOf(rec: RunRecord, datasetName: string): RunOutcome {
+  const c = rec.config;
+  const variant = ckdVariant(c);
+  return {
+    model: c.model, method: c.method, dataset: datasetName, seed: c.train.seed, mode: c.mode,
+    ...(variant ? { variant } : {}), test: cellEvaluations(rec.result),
+  };
+}
+
+export interface ReproductionView {
+  preset: ReproducePreset;
+  /** The data set: name (for titles and the paper's column) and fingerprint (for the cells). */
+  dataset: { name: string; fingerprint: string };
+  store: RunStore;
+}
+
+/** The finished records among a preset's cells (the store may hold others). */
+export function presetRecords(v: ReproductionView, models?: string[]): RunRecord[] {
+  return planCells(v.preset, v.dataset.fingerprint, models).map(p => v.store.get(configKey(p.cell))).filter((r): r is RunRecord => !!r);
+}
+
+/** The paper's column to compare with: the matching Amazon set, else Baby (named as such in the notes). */
+export function paperColumn(datasetName: string) {
+  return paperDatasetName(datasetName) ?? 'baby';
+}
+
+export function reproductionOutcomes(v: ReproductionView): RunOutcome[] {
+  return presetRecords(v).map(r => outcomeOf(r, v.dataset.name));
+}
+
+export function reproductionTables(v: ReproductionView): { table1: ResultTable; table2: ResultTable; table3: ResultTable; ckdVsPlain: ResultTable } {
+  const outcomes = reproductionOutcomes(v);
+  const opts = { dataset: v.dataset.name, paperDataset: paperColumn(v.dataset.name) };
+  return {
+    table1: table1(outcomes, { ...opts, models: v.preset.tableModels }),
+    table2: table2(outcomes, { ...opts, models: v.preset.tableModels }),
+    table3: table3(outcomes, { ...opts, models: v.preset.ablationModels }),
+    ckdVsPlain: ckdAgainstPlain(outcomes, v.preset.tableModels),
+  };
+}
+
+/** CKD against the plain backbone on Recall@20 under each mask, with both paired tests. */
+export function ckdAgainstPlain(outcomes: readonly RunOutcome[], models: readonly string[]): ResultTable {
+  const columns = ['model', 'mask', 'plain', 'ckd', 'gain%', 'seeds', 'p seeds', 'p users'];
+  const formats: ColumnFormat[] = ['text', 'text', 'metric', 'metric', 'percent', 'int', 'p', 'p'];
+  const rows: CellValue[][] = [];
+  const multimodal = (r: RunOutcome) => (r.mode ?? 'multimodal') === 'multimodal';
+  for (const model of models) {
+    const plain = outcomes.filter(r => r.model === model && r.method === 'plain' && multimodal(r));
+    const ckd = outcomes.filter(r => r.model === model && r.method === 'ckd' && r.variant === 'ckd' && multimodal(r));
+    for (const mask of ['all', 'text', 'visual'] as const) {
+      const a = ckd.map(r => ({ seed: r.seed, value: r.test[mask]!.recall[20] }));
+      const b = plain.map(r => ({ seed: r.seed, value: r.test[mask]!.recall[20] }));
+      const ma = summarize(a.map(x => x.value)).mean;
+      const mb = summarize(b.map(x => x.value)).mean;
+      const pSeeds = a.length >= 2 && b.length >= 2 ? pairedTTestOverSeeds(a, b).p : NaN;
+      const ea = ckd.map(r => r.test[mask]!).filter(e => e.perUser);
+      const eb = plain.map(r => r.test[mask]!).filter(e => e.perUser);
+      const pUsers = ea.length > 0 && eb.length > 0 ? pairedTestOverUsers(ea, eb, 'recall', 20).p : NaN;
+      rows.push([model, mask === 'all' ? 'fused' : `${mask} channel`, mb, ma, mb > 0 ? 100 * (ma - mb) / mb : NaN, Math.min(a.length, b.length), pSeeds, pUsers]);
+    }
+  }
+  return {
+    title: 'CKD against the plain backbone: test Recall@20',
+    columns, formats, rows,
+    notes: [
+      'plain / ckd: mean over seeds; fused = all modalities; a channel = the other modality replaced by its mean at inference',
+      'p seeds: two-sided paired t-test over seeds (needs 2 or more); p users: two-sided paired t-test over test users, each user\'s Recall@20 averaged over seeds',
+    ],
+  };
+}
+
+function recordOf(v: ReproductionView, model: string, mode: TrainMode, method: MethodName, seed: number): RunRecord | undefined {
+  const cell = planCells(v.preset, v.dataset.fingerprint, [model]).find(p =>
+    p.cell.mode === mode && p.cell.method === method && p.cell.train.seed === seed && ckdVariant(p.cell) !== undefined === (method === 'ckd')
+    && (method !== 'ckd' || ckdVariant(p.cell) === 'ckd'));
+  return cell ? v.store.get(configKey(cell.cell)) : undefined;
+}
+
+function historyOf(r: RunRecord | undefined): EpochRecord[] | undefined {
+  return (r?.meta as RunCellMeta | undefined)?.history;
+}
+
+/** Figure 1 for one backbone (first seed), or undefined until its three plain cells are done. */
+export function figure1Of(v: ReproductionView, model: string): FigureSpec | undefined {
+  const seed = v.preset.seeds[0];
+  const multimodal = historyOf(recordOf(v, model, 'multimodal', 'plain', seed));
+  if (!multimodal) return undefined;
+  return figure1({
+    multimodal,
+    textOnly: historyOf(recordOf(v, model, 'text-only', 'plain', seed)),
+    visualOnly: historyOf(recordOf(v, model, 'visual-only', 'plain', seed)),
+    title: `Figure 1 (${model}, ${v.dataset.name}, seed ${seed}): validation Recall@20 over epochs`,
+  });
+}
+
+/** The gradient analysis (Section 2.4) of a probed backbone: three figures, those whose runs are done. */
+export function gradientFigures(v: ReproductionView, model: string): { norms?: FigureSpec; shared?: FigureSpec; contributions?: FigureSpec } {
+  const seed = v.preset.seeds[0];
+  const mm = historyOf(recordOf(v, model, 'multimodal', 'plain', seed));
+  const ckd = historyOf(recordOf(v, model, 'multimodal', 'ckd', seed));
+  const t = historyOf(recordOf(v, model, 'text-only', 'plain', seed));
+  const vis = historyOf(recordOf(v, model, 'visual-only', 'plain', seed));
+  const s = (name: string, history: EpochRecord[] | undefined, key: string, color: string, dash: HistorySeries['dash']): HistorySeries[] =>
+    history ? [{ name, history, field: 'probe', key, color, dash }] : [];
+  const out: { norms?: FigureSpec; shared?: FigureSpec; contributions?: FigureSpec } = {};
+  const norms = [
+    ...s('multimodal: text parameters', mm, 'grad_text', COLORS.text, 'solid'),
+    ...s('multimodal: visual parameters', mm, 'grad_visual', COLORS.visual, 'solid'),
+    ...s('text-only model: text parameters', t, 'grad_text', COLORS.text, 'dot'),
+    ...s('visual-only model: visual parameters', vis, 'grad_visual', COLORS.visual, 'dot'),
+    ...s('CKD: text parameters', ckd, 'grad_text', COLORS.text, 'dash'),
+    ...s('CKD: visual parameters', ckd, 'grad_visual', COLORS.visual, 'dash'),
+  ];
+  if (norms.length) out.norms = historyFigure(norms, { title: `${model}: BPR gradient norm per modality's parameters (fixed probe batch)`, yTitle: '||dL_BPR / dθ_m||', logY: true });
+  const shared = [
+    ...s('multimodal', mm, 'shared', COLORS.all, 'solid'),
+    ...s('text-only model', t, 'shared', COLORS.text, 'dot'),
+    ...s('visual-only model', vis, 'shared', COLORS.visual, 'dot'),
+    ...s('CKD', ckd, 'shared', COLORS.all, 'dash'),
+  ];
+  if (shared.length) out.shared = historyFigure(shared, { title: `${model}: the shared factor sigmoid(-margin), mean over the probe batch`, yTitle: 'mean sigmoid(-margin)' });
+  const contributions = [
+    ...s('multimodal: S^text', mm, 'S_text', COLORS.text, 'solid'),
+    ...s('multimodal: S^visual', mm, 'S_visual', COLORS.visual, 'solid'),
+    ...s('CKD: S^text', ckd, 'S_text', COLORS.text, 'dash'),
+    ...s('CKD: S^visual', ckd, 'S_visual', COLORS.visual, 'dash'),
+  ];
+  if (contributions.length) out.contributions = historyFigure(contributions, { title: `${model}: each modality's part of the margin, S^m = margin - margin with m ablated`, yTitle: 'mean S^m' });
+  return out;
+}
+
+/** CKD's counterfactual weights lambda_m over epochs (epoch means), first seed. */
+export function ckdWeightsFigure(v: ReproductionView, model: string): FigureSpec | undefined {
+  const ckd = historyOf(recordOf(v, model, 'multimodal', 'ckd', v.preset.seeds[0]));
+  if (!ckd) return undefined;
+  return historyFigure([
+    { name: 'lambda_text', history: ckd, field: 'diagnostics', key: 'lambda_text', color: COLORS.text },
+    { name: 'lambda_visual', history: ckd, field: 'diagnostics', key: 'lambda_visual', color: COLORS.visual },
+  ], { title: `${model} + CKD: re-weighting lambda_m (epoch means)`, yTitle: 'lambda_m' });
+}
+
+export interface WrittenReport {
+  report: string;
+  tables: string;
+  figures: string[];
+  pngs: string[];
+}
+
+/** Writes report.html, tables.md and Figure 1 files (PNG where Chromium is installed) into `dir`. */
+export async function writeReproductionReport(v: ReproductionView, dir: string, provenance?: Provenance): Promise<WrittenReport> {
+  fs.mkdirSync(dir, { recursive: true });
+  const planned = planCells(v.preset, v.dataset.fingerprint);
+  const done = presetRecords(v);
+  const tables = reproductionTables(v);
+  const blocks: ReportBlock[] = [
+    { kind: 'text', text: `Preset ${v.preset.name} on data set '${v.dataset.name}' (fingerprint ${v.dataset.fingerprint}): ${done.length} of ${planned.length} cells finished; seeds ${v.preset.seeds.join(', ')}; up to ${v.preset.train.epochs} epochs, learning rate ${v.preset.train.lr}, validation every epoch, patience ${v.preset.train.patience}. The paper's numbers are its Amazon ${paperColumn(v.dataset.name)} column${paperDatasetName(v.dataset.name) ? '' : ': a different data set, shown for the shape of the results, not for equality'}.` },
+    { kind: 'heading', text: 'Figure 1: the pilot study' },
+  ];
+  const figures: string[] = [];
+  const pngs: string[] = [];
+  const chromium = findChromium();
+  for (const model of v.preset.figure1Models) {
+    const f = figure1Of(v, model);
+    if (!f) { blocks.push({ kind: 'text', text: `${model}: not run yet.` }); continue; }
+    blocks.push({ kind: 'figure', figure: f, caption: `${model}: shaded = under-optimisation (uni-modal model above the multimodal model's channel).` });
+    const html = writeFigureHtml(f, path.join(dir, `figure1-${model}.html`), `Figure 1, ${model}`);
+    figures.push(html);
+    if (chromium) {
+      const png = await writeFigurePng(html, path.join(dir, `figure1-${model}.png`));
+      if (png.file) pngs.push(png.file);
+    }
+  }
+  blocks.push({ kind: 'heading', text: 'Section 2.4: the gradient analysis, measured' });
+  for (const model of v.preset.probeModels) {
+    const g = gradientFigures(v, model);
+    for (const f of [g.shared, g.contributions, g.norms]) if (f) blocks.push({ kind: 'figure', figure: f });
+    const w = ckdWeightsFigure(v, model);
+    if (w) blocks.push({ kind: 'figure', figure: w });
+  }
+  blocks.push({ kind: 'heading', text: 'Table 1' }, { kind: 'table', table: tables.table1 });
+  blocks.push({ kind: 'heading', text: 'CKD against plain' }, { kind: 'table', table: tables.ckdVsPlain });
+  blocks.push({ kind: 'heading', text: 'Table 2' }, { kind: 'table', table: tables.table2 });
+  blocks.push({ kind: 'heading', text: 'Table 3' }, { kind: 'table', table: tables.table3 });
+  blocks.push({ kind: 'heading', text: 'Cells' }, { kind: 'table', table: cellsTable(v, planned) });
+  const report: Report = { title: `CKD reproduction: ${v.dataset.name}, preset ${v.preset.name}`, blocks, provenance: provenanceOf(done, provenance) };
+  const reportFile = writeReport(path.join(dir, 'report.html'), report);
+  const md = [tables.table1, tables.ckdVsPlain, tables.table2, tables.table3].map(t => `### ${t.title}\n\n${renderMarkdown(t)}`).join('\n');
+  const tablesFile = path.join(dir, 'tables.md');
+  fs.writeFileSync(tablesFile, `Preset ${v.preset.name} on '${v.dataset.name}' (${done.length} of ${planned.length} cells finished).\n\n${md}`);
+  return { report: reportFile, tables: tablesFile, figures, pngs };
+}
+
+/** Every planned cell: done or not, and what it cost. */
+export function cellsTable(v: ReproductionView, planned = planCells(v.preset, v.dataset.fingerprint)): ResultTable {
+  const rows = planned.map(({ cell }) => {
+    const r = v.store.get(configKey(cell));
+    return [cellLabel(cell), r ? 'done' : 'not run', r ? r.result.test.all.recall20 : NaN, r ? r.result.bestEpoch : NaN, r ? r.result.epochsRun : NaN, r ? r.result.secondsPerEpoch : NaN] as CellValue[];
+  });
+  return {
+    title: 'Cells of the preset', columns: ['cell', 'state', 'test R@20', 'best epoch', 'epochs', 's/epoch'],
+    formats: ['text', 'text', 'metric', 'int', 'int', 'metric'], rows, notes: [],
+  };
+}
+
+function provenanceOf(done: RunRecord[], extra?: Provenance): Provenance[] {
+  const seen = new Map<string, Provenance>();
+  for (const r of done) {
+    const p = (r.meta as RunCellMeta | undefined)?.provenance;
+    if (p) seen.set(`${p.gitCommit}:${p.backend}:${p.dataset.fingerprint}`, p);
+  }
+  if (extra && seen.size === 0) seen.set('extra', extra);
+  return [...seen.values()];
+}
+
+/** The pilot study in numbers: each backbone's three trained modes under the three inference masks (test Recall@20, first seed). */
+export function pilotTable(v: ReproductionView, models: readonly string[]): ResultTable {
+  const rows: CellValue[][] = [];
+  for (const model of models) {
+    for (const mode of ['multimodal', 'text-only', 'visual-only'] as const) {
+      const r = recordOf(v, model, mode, 'plain', v.preset.seeds[0]);
+      const t = r?.result.test;
+      rows.push([model, mode, t?.all.recall20 ?? NaN, t?.text.recall20 ?? NaN, t?.visual.recall20 ?? NaN, r?.result.bestEpoch ?? NaN]);
+    }
+  }
+  return {
+    title: `Pilot study: test Recall@20 of each trained model under each inference mask (seed ${v.preset.seeds[0]})`,
+    columns: ['model', 'trained', 'all', 'text channel', 'visual channel', 'best epoch'],
+    formats: ['text', 'text', 'metric', 'metric', 'metric', 'int'],
+    rows,
+    notes: ['under-optimisation: the multimodal row\'s text (visual) channel below the text-only (visual-only) row\'s'],
+  };
+}

@@ -1,0 +1,257 @@
+/**
+ * One cell of an experiment grid: a backbone trained in one mode by one method with one seed on
+ * one data set. Its configuration is plain JSON, so configKey(cell) identifies it in a
+ * ResultStore; a finished cell is never trained again.
+ *
+ * CKD cells need teachers: those are the same backbone's text-only and visual-only plain cells
+ * with the same seed and settings (teacherCells). Running a uni-modal plain cell also freezes its
+ * best state as a teacher into `<teachersDir>/<key>/`, so a CKD cell loads them from there, and
+ * trains them first (recording them as cells) when they are missing.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Dataset, Modality, MODALITIES } from '../data/dataset';
+import { CkdError } from '../errors';
+import { EvaluationResult } from '../eval/evaluate';
+import { GradientProbe } from '../methods/gradient-probe';
+import { MethodName, MethodOptions, checkMethodOptions, createMethod } from '../methods/registry';
+import { Teacher, TeacherPair, disposeTeachers, teacherMode } from '../methods/teacher';
+import { loadTeacher, saveTeacher, teacherFiles } from '../methods/teacher-store';
+import { MASKS, ModalityMask, TrainMode, maskOfMode } from '../models/backbone';
+import { backboneEntry } from '../models/registry';
+import { ProgressSink } from '../train/progress';
+import { EpochRecord, TrainResult, trainModel } from '../train/trainer';
+import { NdcgVariant } from '../train/validate';
+import { Provenance } from './provenance';
+import { ResultRecord, ResultStore, configKey } from './result-store';
+
+/** Trainer settings of a cell (the mode and method are the cell's own fields). */
+export interface CellTraining {
+  seed: number;
+  epochs: number;
+  lr: number;
+  batchSize: number;
+  evalEvery: number;
+  patience: number;
+  ndcg: NdcgVariant;
+}
+
+export interface RunCell {
+  kind: 'run';
+  /** Data set fingerprint: another data set never reuses a result. */
+  dataset: string;
+  model: string;
+  mode: TrainMode;
+  method: MethodName;
+  /** Method options that differ from the method's defaults (checked). */
+  methodOptions: MethodOptions;
+  train: CellTraining;
+  /** Run the gradient probe (Section 2.4) after every epoch. */
+  probe: boolean;
+}
+
+export interface CellMetrics { recall20: number; ndcg20: number; precision20: number }
+
+/** Each test user's Recall@20 as hits / targets, compactly: one base-36 digit of hits per user. */
+export interface CellPerUser {
+  users: number[];
+  targets: number[];
+  hits20: Record<ModalityMask, string>;
+}
+
+export interface RunCellResult {
+  test: Record<ModalityMask, CellMetrics>;
+  val: Record<ModalityMask, CellMetrics>;
+  perUser?: CellPerUser;
+  bestEpoch: number;
+  epochsRun: number;
+  secondsPerEpoch: number;
+  wallSeconds: number;
+}
+
+export interface RunCellMeta {
+  provenance: Provenance;
+  history: EpochRecord[];
+}
+
+export type RunStore = ResultStore<RunCell, RunCellResult>;
+export type RunRecord = ResultRecord<RunCell, RunCellResult>;
+
+export function runCell(o: Omit<RunCell, 'kind' | 'methodOptions' | 'probe'> & { methodOptions?: Record<string, unknown>; probe?: boolean }): RunCell {
+  backboneEntry(o.model);
+  return {
+    kind: 'run', dataset: o.dataset, model: o.model.toLowerCase(), mode: o.mode, method: o.method,
+    methodOptions: checkMethodOptions(o.method, o.methodOptions ?? {}), train: { ...o.train }, probe: o.probe ?? false,
+  };
+}
+
+/** The uni-modal plain cells whose best states are a CKD cell's teachers. */
+export function teacherCells(cell: RunCell): Record<Modality, RunCell> {
+  const out = {} as Record<Modality, RunCell>;
+  for (const m of MODALITIES) out[m] = { ...cell, mode: teacherMode(m), method: 'plain', methodOptions: {} };
+  return out;
+}
+
+/** The Table 3 name of a CKD cell's ablation ('ckd' when none), undefined for other methods. */
+export function ckdVariant(cell: Pick<RunCell, 'method' | 'methodOptions'>): string | undefined {
+  if (cell.method !== 'ckd') return undefined;
+  const o = cell.methodOptions;
+  if (o.generic === false) return 'without_generic';
+  if (o.reweight === 'none') return 'without_reweight';
+  if (o.sdLoss === 'kl') return 'kl_instead_of_hinge';
+  if (o.sdLoss === 'mse') return 'mse_instead_of_hinge';
+  return 'ckd';
+}
+
+export function cellLabel(cell: RunCell): string {
+  const v = ckdVariant(cell);
+  const method = v && v !== 'ckd' ? `ckd/${v}` : cell.method;
+  return `${cell.model} ${cell.mode} ${method} seed ${cell.train.seed}`;
+}
+
+export interface RunCellOptions {
+  store: RunStore;
+  /** Where teachers are kept, one folder per teacher cell key. */
+  teachersDir: string;
+  provenance: Provenance;
+  progress?: (label: string) => ProgressSink | undefined;
+  log?: (line: string) => void;
+}
+
+/** Runs a cell unless the store has it; returns its record. */
+export async function ensureCell(data: Dataset, cell: RunCell, o: RunCellOptions): Promise<RunRecord> {
+  const key = configKey(cell);
+  const done = o.store.get(key);
+  if (done) return done;
+  if (cell.dataset !== o.provenance.dataset.fingerprint) {
+    throw new CkdError(`cell ${cellLabel(cell)} is for data set ${cell.dataset}, but the data loaded has fingerprint ${o.provenance.dataset.fingerprint}`);
+  }
+  const teachers = cell.method === 'ckd' ? await ensureTeachers(data, cell, o) : undefined;
+  try {
+    const { result, model } = await train(data, cell, o, teachers);
+    try {
+      const rec = o.store.append({ config: cell, result: cellResult(data, result, cell), meta: { provenance: o.provenance, history: result.history } });
+      const modality = uniModality(cell);
+      if (modality) saveFrozen(model, data, cell, modality, o.provenance.dataset.fingerprint, teacherDir(o.teachersDir, cell));
+      o.log?.(`${cellLabel(cell)}: test recall@20 ${MASKS.map(m => `${m} ${rec.result.test[m].recall20.toFixed(4)}`).join(', ')}`);
+      return rec;
+    } finally {
+      model.dispose();
+    }
+  } finally {
+    disposeTeachers(teachers);
+  }
+}
+
+export function teacherDir(root: string, cell: RunCell): string {
+  return path.join(root, `${cell.model}-${configKey(cell)}`);
+}
+
+function uniModality(cell: RunCell): Modality | undefined {
+  if (cell.method !== 'plain' || cell.mode === 'multimodal') return undefined;
+  return maskOfMode(cell.mode) as Modality;
+}
+
+/** Freezes the trained uni-modal model as a teacher and writes it to `dir`. */
+function saveFrozen(model: ReturnType<typeof buildModel>, data: Dataset, cell: RunCell, modality: Modality, fingerprint: string, dir: string): void {
+  const teacher = Teacher.freeze(model, data, modality, { seed: cell.train.seed }, { fingerprint, modelName: cell.model });
+  try {
+    saveTeacher(teacher, dir);
+  } finally {
+    teacher.dispose();
+  }
+}
+
+function buildModel(data: Dataset, cell: RunCell) {
+  return backboneEntry(cell.model).factory(data, { seed: cell.train.seed });
+}
+
+/** Loads a CKD cell's teachers, training (and recording) their cells first where needed. */
+async function ensureTeachers(data: Dataset, cell: RunCell, o: RunCellOptions): Promise<TeacherPair> {
+  const pair = {} as TeacherPair;
+  try {
+    for (const [m, tc] of Object.entries(teacherCells(cell)) as [Modality, RunCell][]) {
+      const dir = teacherDir(o.teachersDir, tc);
+      if (!o.store.has(configKey(tc))) {
+        await ensureCell(data, tc, o);
+      } else if (!fs.existsSync(teacherFiles(dir, m).manifest)) {
+        // Recorded earlier (e.g. a store from another machine) but its weights are not here: the
+        // run is deterministic, so training it again gives the same teacher.
+        o.log?.(`${cellLabel(tc)}: teacher weights not in ${dir}; training it again`);
+        const { model } = await train(data, tc, o, undefined);
+        try {
+          saveFrozen(model, data, tc, m, o.provenance.dataset.fingerprint, dir);
+        } finally {
+          model.dispose();
+        }
+      }
+      pair[m] = loadTeacher(dir, m, data, { model: cell.model, fingerprint: o.provenance.dataset.fingerprint });
+    }
+  } catch (e) {
+    disposeTeachers(pair);
+    throw e;
+  }
+  return pair;
+}
+
+async function train(data: Dataset, cell: RunCell, o: RunCellOptions, teachers: TeacherPair | undefined) {
+  const model = buildModel(data, cell);
+  try {
+    const method = createMethod(cell.method, model, data, cell.methodOptions, teachers);
+    try {
+      const probe = cell.probe ? new GradientProbe(data) : undefined;
+      const result = await trainModel(model, data, {
+        ...cell.train, mode: cell.mode, method, perUserTest: true,
+        progress: o.progress?.(`[${cellLabel(cell)}]`),
+        probe: probe ? (mdl, mask) => probe.measure(mdl, mask) : undefined,
+      });
+      return { result, model };
+    } finally {
+      method.dispose?.();
+    }
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
+
+function metrics(e: EvaluationResult): CellMetrics {
+  return { recall20: e.recall[20], ndcg20: e.ndcg[20], precision20: e.precision[20] };
+}
+
+function cellResult(data: Dataset, r: TrainResult, _cell: RunCell): RunCellResult {
+  const out: RunCellResult = {
+    test: Object.fromEntries(MASKS.map(m => [m, metrics(r.test[m])])) as Record<ModalityMask, CellMetrics>,
+    val: Object.fromEntries(MASKS.map(m => [m, metrics(r.val[m])])) as Record<ModalityMask, CellMetrics>,
+    bestEpoch: r.bestEpoch, epochsRun: r.epochsRun, secondsPerEpoch: r.secondsPerEpoch, wallSeconds: r.wallSeconds,
+  };
+  const pu = r.test.all.perUser;
+  if (pu) {
+    const users = Array.from(pu.users);
+    const targets = users.map(u => data.test.indptr[u + 1] - data.test.indptr[u]);
+    const hits20 = {} as Record<ModalityMask, string>;
+    for (const m of MASKS) {
+      const rec = r.test[m].perUser!.recall[20];
+      hits20[m] = users.map((_, i) => Math.round(rec[i] * targets[i]).toString(36)).join('');
+    }
+    out.perUser = { users, targets, hits20 };
+  }
+  return out;
+}
+
+/** A stored cell's test metrics as EvaluationResults (per-user Recall@20 included when kept). */
+export function cellEvaluations(result: RunCellResult): Record<ModalityMask, EvaluationResult> {
+  const out = {} as Record<ModalityMask, EvaluationResult>;
+  for (const m of MASKS) {
+    const t = result.test[m];
+    const e: EvaluationResult = { ks: [20], ndcgVariant: 'standard', users: result.perUser?.users.length ?? NaN, recall: { 20: t.recall20 }, ndcg: { 20: t.ndcg20 }, precision: { 20: t.precision20 } };
+    const pu = result.perUser;
+    if (pu) {
+      const hits = pu.hits20[m];
+      const recall = Float64Array.from(pu.targets, (n, i) => parseInt(hits[i], 36) / n);
+      e.perUser = { users: Int32Array.from(pu.users), recall: { 20: recall }, precision: {}, ndcg: {}, top: undefined as never };
+    }
+    out[m] = e;
+  }
+  return out;
+}

@@ -1,0 +1,139 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs-core';
+import { initEngine } from '../lib/engine/backend';
+import { provenance } from '../lib/experiments/provenance';
+import { PRESETS, ReproducePreset, SECTIONS, planCells, sectionCells, shardCells } from '../lib/experiments/reproduce-plan';
+import { ckdAgainstPlain, outcomeOf, reproductionTables, runPlan, writeReproductionReport } from '../lib/experiments/reproduce';
+import { ResultStore, configKey } from '../lib/experiments/result-store';
+import { RunCell, RunCellResult, cellEvaluations, ckdVariant, ensureCell, runCell, teacherCells, teacherDir } from '../lib/experiments/run-cell';
+import { teacherFiles } from '../lib/methods/teacher-store';
+import { synthesizeDataset } from '../lib/synth/synthesize';
+import { trainModel } from '../lib/train/trainer';
+import { backboneFactory } from '../lib/models/registry';
+
+describe('reproduction plan', () => {
+  it('plans the full preset: 6 backbones x 3 seeds x (3 modes + gb, ogm, ckd) plus 4 ablations x 3 backbones x 3 seeds', () => {
+    const cells = planCells(PRESETS.full, 'fp');
+    assert.strictEqual(cells.length, 6 * 3 * 6 + 3 * 3 * 4);
+    assert.strictEqual(new Set(cells.map(c => configKey(c.cell))).size, cells.length, 'no duplicates');
+    // Teachers come before the CKD cell that needs them.
+    cells.forEach((p, k) => {
+      if (p.cell.method !== 'ckd') return;
+      for (const t of Object.values(teacherCells(p.cell))) {
+        const at = cells.findIndex(q => configKey(q.cell) === configKey(t));
+        assert.ok(at >= 0 && at < k, `teacher of ${p.group} planned before its CKD cell`);
+      }
+    });
+    assert.deepStrictEqual(
+      cells.filter(c => c.cell.model === 'mmgcn' && c.cell.train.seed === 1 && c.cell.method === 'ckd').map(c => ckdVariant(c.cell)),
+      ['ckd', 'without_generic', 'without_reweight', 'kl_instead_of_hinge', 'mse_instead_of_hinge']);
+  });
+
+  it('shards whole backbone-and-seed groups: disjoint, covering, teachers with their students', () => {
+    const cells = planCells(PRESETS.full, 'fp');
+    const shards = [0, 1, 2].map(k => shardCells(cells, k, 3));
+    assert.strictEqual(shards.reduce((n, s) => n + s.length, 0), cells.length);
+    const groupsOf = shards.map(s => new Set(s.map(c => c.group)));
+    for (let a = 0; a < 3; a++) for (let b = a + 1; b < 3; b++) assert.ok([...groupsOf[a]].every(g => !groupsOf[b].has(g)));
+    assert.throws(() => shardCells(cells, 3, 3), /not a valid shard/);
+  });
+
+  it('sections are subsets of the preset', () => {
+    const all = new Set(planCells(PRESETS.quick, 'fp').map(c => configKey(c.cell)));
+    for (const s of SECTIONS) {
+      const cells = sectionCells(PRESETS.quick, 'fp', s);
+      assert.ok(cells.length > 0, s);
+      assert.ok(cells.every(c => all.has(configKey(c.cell))), s);
+    }
+    assert.ok(sectionCells(PRESETS.quick, 'fp', 'figure1').every(c => c.cell.method === 'plain'));
+  });
+});
+
+describe('run cells and the report', function () {
+  this.timeout(300000);
+  const preset: ReproducePreset = {
+    name: 'quick', seeds: [1, 2], train: { lr: 1e-2, batchSize: 256, evalEvery: 1, patience: 3, epochs: 3, ndcg: 'standard' },
+    figure1Models: ['vbpr'], probeModels: ['vbpr'], tableModels: ['vbpr'], methods: ['plain', 'ckd'], ablationModels: ['vbpr'],
+  };
+  let dir: string;
+  before(async () => { await initEngine({ quiet: true }); dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ckd-repro-')); });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('a CKD cell trains and records its teachers first, saves their weights, and never runs twice', async () => {
+    const data = synthesizeDataset('tiny', 1);
+    const prov = provenance(data, 'wasm');
+    const store = new ResultStore<RunCell, RunCellResult>(path.join(dir, 'a', 'store.jsonl'));
+    const teachersDir = path.join(dir, 'a', 'teachers');
+    const cell = runCell({ dataset: prov.dataset.fingerprint, model: 'vbpr', mode: 'multimodal', method: 'ckd', train: { ...preset.train, seed: 1 } });
+    const lines: string[] = [];
+    const o = { store, teachersDir, provenance: prov, log: (l: string) => lines.push(l) };
+    const rec = await ensureCell(data, cell, o);
+    assert.strictEqual(store.size, 3, 'two teacher cells and the CKD cell');
+    for (const [m, t] of Object.entries(teacherCells(cell))) {
+      assert.ok(store.has(configKey(t)));
+      assert.ok(fs.existsSync(teacherFiles(teacherDir(teachersDir, t), m as 'text' | 'visual').manifest));
+    }
+    const again = await ensureCell(data, cell, { ...o, log: () => assert.fail('nothing should run') });
+    assert.deepStrictEqual(again.result, rec.result);
+    // Teacher weights gone (e.g. a store copied from another machine): retrained, same result.
+    fs.rmSync(teachersDir, { recursive: true, force: true });
+    const other = runCell({ ...cell, methodOptions: { generic: false } });
+    const rec2 = await ensureCell(data, other, { ...o, store: new ResultStore<RunCell, RunCellResult>(store.file) });
+    assert.ok(Number.isFinite(rec2.result.test.all.recall20));
+    assert.strictEqual(lines.filter(l => /training it again/.test(l)).length, 2);
+  });
+
+  it('keeps per-user Recall@20 exactly, compactly', async () => {
+    const data = synthesizeDataset('tiny', 1);
+    const prov = provenance(data, 'wasm');
+    const store = new ResultStore<RunCell, RunCellResult>(path.join(dir, 'b', 'store.jsonl'));
+    const cell = runCell({ dataset: prov.dataset.fingerprint, model: 'vbpr', mode: 'multimodal', method: 'plain', train: { ...preset.train, seed: 4 } });
+    const rec = await ensureCell(data, cell, { store, teachersDir: path.join(dir, 'b', 't'), provenance: prov });
+    const model = backboneFactory('vbpr')(data, { seed: 4 });
+    try {
+      const direct = await trainModel(model, data, { ...preset.train, seed: 4, mode: 'multimodal', perUserTest: true });
+      const back = cellEvaluations(rec.result);
+      for (const m of ['all', 'text', 'visual'] as const) {
+        const want = direct.test[m].perUser!;
+        const got = back[m].perUser!;
+        assert.deepStrictEqual(Array.from(got.users), Array.from(want.users));
+        got.recall[20].forEach((v, i) => assert.ok(Math.abs(v - want.recall[20][i]) < 1e-12, `${m} user ${i}`));
+        assert.strictEqual(back[m].recall[20], direct.test[m].recall[20]);
+      }
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it('runs a plan, shard by shard, and writes the report with every table and figure', async () => {
+    const data = synthesizeDataset('tiny', 1);
+    const prov = provenance(data, 'wasm');
+    const out = path.join(dir, 'c');
+    const store = new ResultStore<RunCell, RunCellResult>(path.join(out, 'store.jsonl'));
+    const cells = planCells(preset, prov.dataset.fingerprint);
+    const o = { store, teachersDir: path.join(out, 'teachers'), provenance: prov };
+    await runPlan(data, shardCells(cells, 0, 2), o);
+    const tensors = tf.memory().numTensors; // after the first shard: data-level caches exist
+    await runPlan(data, shardCells(cells, 1, 2), o);
+    assert.strictEqual(tf.memory().numTensors, tensors, 'no tensors left behind by a shard');
+    assert.strictEqual(store.size, cells.length);
+    const view = { preset, dataset: { name: data.name, fingerprint: prov.dataset.fingerprint }, store };
+    const t = reproductionTables(view);
+    const ckdRow = t.table1.rows.find(r => r[0] === 'VBPR' && r[1] === 'ckd')!;
+    assert.strictEqual(ckdRow[t.table1.columns.indexOf('n')], 2);
+    assert.ok(Number.isFinite(ckdRow[t.table1.columns.indexOf('p')] as number), 'a paired p over two seeds');
+    assert.strictEqual(t.table3.rows.length, 5);
+    const fused = t.ckdVsPlain.rows.find(r => r[1] === 'fused')!;
+    const outcomes = store.records().map(r => outcomeOf(r, data.name));
+    assert.deepStrictEqual(ckdAgainstPlain(outcomes, ['vbpr']).rows[0], fused);
+    const written = await writeReproductionReport(view, out, prov);
+    const html = fs.readFileSync(written.report, 'utf8');
+    for (const s of ['Figure 1', 'Table 1', 'Table 2', 'Table 3', 'CKD against plain', 'gradient norm', 'sigmoid(-margin)', 'lambda_m']) {
+      assert.ok(html.includes(s), `report has ${s}`);
+    }
+    assert.match(fs.readFileSync(written.tables, 'utf8'), /\| VBPR \| ckd \|/);
+  });
+});
