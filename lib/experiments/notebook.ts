@@ -1,0 +1,83 @@
+/**
+ * What the notebooks share, so that each stays a few readable cells: open the data and the
+ * results folder of a preset, run the cells a section needs (resumably, in the same store as
+ * `ckd reproduce`), and turn figures and tables into something a notebook can display.
+ * Nothing here imports tslab: the notebook passes what it displays to tslab.display.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Dataset } from '../data/dataset';
+import { loadDataset, writeDataset } from '../data/loaders';
+import { initEngine } from '../engine/backend';
+import { synthesizeDataset } from '../synth/synthesize';
+import { FigureSpec, figureHtmlFragment, plotlyScriptTag, writeFigureHtml, writeFigurePng } from './figures';
+import { PROJECT_ROOT, Provenance, provenance } from './provenance';
+import { ReproducePreset, Section, presetByName, sectionCells } from './reproduce-plan';
+import { ReproductionView, runPlan } from './reproduce';
+import { ResultStore, configKey } from './result-store';
+import { RunCell, RunCellResult, cellLabel } from './run-cell';
+
+export interface NotebookSession extends ReproductionView {
+  data: Dataset;
+  outDir: string;
+  provenance: Provenance;
+}
+
+export interface OpenOptions {
+  /** A data folder (real Amazon data in LATTICE or MMRec layout); empty: the embedded default, generated once into data/default. */
+  data?: string;
+  quick: boolean;
+  /** Results folder; default results/<preset>-<data set name> (shared with `ckd reproduce`). */
+  out?: string;
+}
+
+export async function openReproduction(o: OpenOptions): Promise<NotebookSession> {
+  let dir = o.data && o.data.trim() !== '' ? path.resolve(o.data) : path.join(PROJECT_ROOT, 'data', 'default');
+  if (!o.data && !fs.existsSync(dir)) writeDataset(synthesizeDataset('default', 1), dir, 'lattice');
+  dir = path.resolve(dir);
+  const data = loadDataset(dir, { warn: m => console.warn(`warning: ${m}`) });
+  const preset: ReproducePreset = presetByName(o.quick ? 'quick' : 'full');
+  const outDir = path.resolve(o.out && o.out.trim() !== '' ? o.out : path.join(PROJECT_ROOT, 'results', `${preset.name}-${data.name}`));
+  const prov = provenance(data, await initEngine({ quiet: true }));
+  const store = new ResultStore<RunCell, RunCellResult>(path.join(outDir, 'store.jsonl'));
+  return { data, preset, outDir, provenance: prov, store, dataset: { name: data.name, fingerprint: prov.dataset.fingerprint } };
+}
+
+/** Trains what the section needs and is not in the store yet; one line per cell. */
+export async function runSection(s: NotebookSession, section: Section, log: (line: string) => void = console.log): Promise<void> {
+  const cells = sectionCells(s.preset, s.dataset.fingerprint, section);
+  const todo = cells.filter(c => !s.store.has(configKey(c.cell))).length;
+  log(`${section}: ${cells.length} cells, ${cells.length - todo} already in ${path.relative(process.cwd(), s.store.file)}, ${todo} to train`);
+  const t0 = Date.now();
+  await runPlan(s.data, cells, {
+    store: s.store, teachersDir: path.join(s.outDir, 'teachers'), provenance: s.provenance,
+    log: line => log(`  ${line} (${((Date.now() - t0) / 1000).toFixed(0)} s)`),
+  });
+  void cellLabel;
+}
+
+/** How a figure is shown: interactive plotly HTML, or a PNG (static: for committed notebooks and viewers without JavaScript). */
+export interface FigureOutput { html?: string; png?: Buffer }
+
+let plotlyShown = false;
+
+/**
+ * A figure for display. With CKD_STATIC_FIGURES=1 (how the committed notebooks are executed) it is
+ * a PNG through headless Chromium; otherwise plotly HTML, the library inlined with the first figure.
+ */
+export async function figureOutput(spec: FigureSpec): Promise<FigureOutput> {
+  if (process.env.CKD_STATIC_FIGURES === '1') {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ckd-figure-'));
+    try {
+      const html = writeFigureHtml(spec, path.join(dir, 'figure.html'));
+      const png = await writeFigurePng(html, path.join(dir, 'figure.png'));
+      if (png.file) return { png: fs.readFileSync(png.file) };
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const html = (plotlyShown ? '' : plotlyScriptTag()) + figureHtmlFragment(spec);
+  plotlyShown = true;
+  return { html };
+}
