@@ -320,6 +320,12 @@ describe('hostile inputs (command line)', function () {
     optionCase('non-numeric CKD weight', ['--model', 'vbpr', '--method', 'ckd', '--lambda-kd', 'lots'], 'lambdaKd', /must be a number/);
     optionCase('unknown re-weighting', ['--model', 'vbpr', '--method', 'ckd', '--reweight', 'magic'], 'reweight', /must be one of paper, reference-code, none/);
     // Other commands.
+    const never = path.join(tmp, 'never-reproduced');
+    cases.push({ name: 'reproduce: unknown preset', args: ['reproduce', '--data', lattice, '--preset', 'huge', '--out', never], names: 'huge', problem: /unknown preset/ });
+    cases.push({ name: 'reproduce: missing data folder', args: ['reproduce', '--data', path.join(tmp, 'nowhere'), '--out', never], names: 'nowhere', problem: /no such folder/ });
+    cases.push({ name: 'reproduce: bad shard', args: ['reproduce', '--data', lattice, '--shard', '3/2', '--out', never], names: '3/2', problem: /--shard must be K\/N/ });
+    cases.push({ name: 'reproduce: no jobs', args: ['reproduce', '--data', lattice, '--jobs', '0', '--out', never], names: 'jobs', problem: /between 1 and 64/ });
+    cases.push({ name: 'reproduce: unknown backbone', args: ['reproduce', '--data', lattice, '--models', 'vbpr,resnet', '--out', never], names: 'resnet', problem: /unknown model/ });
     cases.push({ name: 'inspect: two folders', args: ['data', 'inspect', lattice, mmrec], names: 'base-mmrec', problem: /unexpected argument/ });
     cases.push({ name: 'inspect: no folder', args: ['data', 'inspect'], names: 'inspect', problem: /needs a folder/ });
 

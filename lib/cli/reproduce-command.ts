@@ -10,6 +10,7 @@ import { runPlan, writeReproductionReport } from '../experiments/reproduce';
 import { ResultStore, configKey } from '../experiments/result-store';
 import { RunCell, RunCellResult, cellLabel } from '../experiments/run-cell';
 import { renderText } from '../experiments/tables';
+import { backboneEntry } from '../models/registry';
 import { synthesizeDataset } from '../synth/synthesize';
 import { consoleProgress } from '../train/progress';
 import { CommandSpec, numberOpt, parseArgs, stringOpt } from './args';
@@ -41,6 +42,7 @@ export async function reproduceCommand(argv: string[], out: (s: string) => void,
   if (jobs < 1 || jobs > 64) throw new CkdError(`--jobs must be between 1 and 64 (got ${jobs})`);
   const shard = parseShard(stringOpt(a, 'shard'));
   const models = stringOpt(a, 'models')?.split(',').map(s => s.trim().toLowerCase()).filter(Boolean);
+  models?.forEach(m => backboneEntry(m));
   if (!fs.existsSync(dir)) {
     if (dir !== DEFAULT_DATA) throw new CkdError(`--data ${dir}: no such folder`);
     log(`generating the embedded default data set into ${dir}`);
