@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../lib/engine/backend';
+import { readArm } from '../lib/experiments/compare-runs';
 import { provenance } from '../lib/experiments/provenance';
 import { PRESETS, ReproducePreset, SECTIONS, planCells, sectionCells, shardCells } from '../lib/experiments/reproduce-plan';
 import { ckdAgainstPlain, outcomeOf, reproductionTables, runPlan, writeReproductionReport } from '../lib/experiments/reproduce';
@@ -129,6 +130,13 @@ describe('run cells and the report', function () {
     const fused = t.ckdVsPlain.rows.find(r => r[1] === 'fused')!;
     const outcomes = store.records().map(r => outcomeOf(r, data.name));
     assert.deepStrictEqual(ckdAgainstPlain(outcomes, ['vbpr']).rows[0], fused);
+    // ckd compare reads arms straight from the store.
+    const ckdArm = readArm(`${store.file}#model=vbpr,method=ckd`);
+    assert.deepStrictEqual(ckdArm.map(r => r.seed).sort(), [1, 2]);
+    assert.strictEqual(readArm(`${store.file}#model=vbpr,method=ckd,variant=without_generic`)[0].label, 'vbpr+ckd/without_generic');
+    assert.strictEqual(readArm(`${store.file}#model=vbpr,method=plain,mode=text-only`).length, 2);
+    assert.throws(() => readArm(`${store.file}#model=vbpr`), /store\.jsonl.*needs model= and method=/);
+    assert.throws(() => readArm(`${store.file}#model=mgcn,method=plain`), /no finished run matches/);
     const written = await writeReproductionReport(view, out, prov);
     const html = fs.readFileSync(written.report, 'utf8');
     for (const s of ['Figure 1', 'Table 1', 'Table 2', 'Table 3', 'CKD against plain', 'gradient norm', 'sigmoid(-margin)', 'lambda_m']) {

@@ -1,6 +1,8 @@
 import * as fs from 'fs';
 import { DataError } from '../errors';
 import { MASKS, ModalityMask } from '../models/backbone';
+import { ResultStore } from './result-store';
+import { RunCell, RunCellResult, ckdVariant } from './run-cell';
 import { PairedTest, pairedTTestOverSeeds, summarize } from './summary';
 
 /** The parts of a `ckd train` run record that a comparison reads. */
@@ -57,4 +59,43 @@ export function comparisonMarkdown(labelA: string, labelB: string, rows: Compari
     ...rows.map(r => `| ${r.metric} | ${f(r.a.mean)} ± ${f(r.a.sd)} | ${f(r.b.mean)} ± ${f(r.b.sd)} | ${r.test.meanDiff >= 0 ? '+' : ''}${f(r.test.meanDiff)} | ${r.test.n}, ${Number.isFinite(r.test.p) ? r.test.p.toPrecision(2) : 'n/a'} |`),
   ];
   return lines.join('\n') + '\n';
+}
+
+/**
+ * The runs of a result store (ckd reproduce's store.jsonl) that match a selector such as
+ * `model=vbpr,method=ckd` (mode defaults to multimodal; a CKD selector matches full CKD unless
+ * it names a variant, e.g. variant=without_generic), one RunMetrics per seed.
+ */
+export function readStoreMetrics(file: string, selector: string): RunMetrics[] {
+  const want: Record<string, string> = { mode: 'multimodal' };
+  for (const part of selector.split(',').filter(Boolean)) {
+    const [k, v] = part.split('=');
+    if (!['model', 'method', 'mode', 'variant'].includes(k) || v === undefined) {
+      throw new DataError(file, `selector '${selector}': expected model=NAME,method=NAME[,mode=MODE][,variant=NAME]`);
+    }
+    want[k] = v;
+  }
+  if (!want.model || !want.method) throw new DataError(file, `selector '${selector}' needs model= and method=`);
+  if (want.method === 'ckd' && !want.variant) want.variant = 'ckd';
+  const store = new ResultStore<RunCell, RunCellResult>(file);
+  const out: RunMetrics[] = [];
+  for (const r of store.records()) {
+    const c = r.config;
+    if (c?.kind !== 'run' || c.model !== want.model || c.method !== want.method || c.mode !== want.mode) continue;
+    if ((ckdVariant(c) ?? undefined) !== want.variant) continue;
+    const test = {} as RunMetrics['test'];
+    for (const m of MASKS) {
+      const t = r.result.test[m];
+      test[m] = { recall: { 20: t.recall20 }, ndcg: { 20: t.ndcg20 }, precision: { 20: t.precision20 } };
+    }
+    out.push({ file: `${file}#${r.key}`, seed: c.train.seed, test, label: `${c.model}+${want.variant && want.variant !== 'ckd' ? `ckd/${want.variant}` : c.method}` });
+  }
+  if (out.length === 0) throw new DataError(file, `no finished run matches '${selector}'`);
+  return out;
+}
+
+/** A compare argument: a run record file, or STORE.jsonl#SELECTOR (several runs). */
+export function readArm(spec: string): RunMetrics[] {
+  const at = spec.indexOf('#');
+  return at >= 0 ? readStoreMetrics(spec.slice(0, at), spec.slice(at + 1)) : [readRunMetrics(spec)];
 }
