@@ -7,16 +7,14 @@
  * n_train // batch + 1 batches); the validation pass (all three masks, 19,445 users) is timed whole.
  * Both are plain training (no CKD), batch 1024, on the backend initEngine picks.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import { TripleSampler } from '../lib/data/samplers';
 import { initEngine } from '../lib/engine/backend';
-import { Rng } from '../lib/engine/random';
 import { MASKS } from '../lib/models/backbone';
 import { BACKBONES, backboneEntry } from '../lib/models/registry';
 import { synthesizeDataset } from '../lib/synth/synthesize';
 import { plainMethod } from '../lib/train/method';
 import { evaluateBackbone } from '../lib/train/validate';
 import { writeBenchRecord } from './record';
+import { epochBatches, timeSteps } from './steps';
 
 function arg(name: string, fallback: string): string {
   const at = process.argv.indexOf(`--${name}`);
@@ -31,36 +29,20 @@ async function main(): Promise<void> {
   let t = Date.now();
   const data = synthesizeDataset(preset, 1);
   console.log(`${preset}: ${data.numUsers} users, ${data.numItems} items, ${data.train.items.length} train interactions (generated in ${((Date.now() - t) / 1000).toFixed(1)} s); backend ${backend}`);
-  const sampler = new TripleSampler(data.train, data.numItems);
-  const perEpoch = sampler.epoch(1024, new Rng(1)).length;
-  const batches = sampler.epoch(1024, new Rng(2)).slice(0, steps + 1);
+  const { batches, stepsPerEpoch: perEpoch } = epochBatches(data, 1024, steps + 1, 2);
   const rows: Record<string, number | string>[] = [];
   for (const name of models) {
     t = Date.now();
     const model = backboneEntry(name).factory(data, { seed: 1 });
     const buildSeconds = (Date.now() - t) / 1000;
-    const optimizer: tf.Optimizer = tf.train.adam(1e-3);
-    const vars = model.variables();
-    const step = (k: number) => {
-      const ctx = { model, data, mask: 'all' as const, epoch: 1, step: k, rng: new Rng(k) };
-      const { value, grads } = tf.variableGrads(() => plainMethod.loss(batches[k], ctx).total, vars);
-      optimizer.applyGradients(grads);
-      value.dataSync();
-      tf.dispose([value, ...Object.values(grads)]);
-    };
-    step(0);
-    const cpu0 = process.cpuUsage();
-    t = Date.now();
-    for (let k = 1; k <= steps; k++) step(k);
-    const stepSeconds = (Date.now() - t) / 1000 / steps;
-    const cpu = process.cpuUsage(cpu0);
+    const timing = await timeSteps(model, data, plainMethod, batches, steps, { lr: 1e-3 });
+    const stepSeconds = timing.secondsPerStep;
     t = Date.now();
     await evaluateBackbone(model, data, 'val', MASKS, [20]);
     const validationSeconds = (Date.now() - t) / 1000;
-    optimizer.dispose();
     model.dispose();
     const row = {
-      model: name, stepSeconds: +stepSeconds.toFixed(3), cpuSecondsPerStep: +((cpu.user + cpu.system) / 1e6 / steps).toFixed(3),
+      model: name, stepSeconds: +stepSeconds.toFixed(3), cpuSecondsPerStep: +timing.cpuSecondsPerStep.toFixed(3),
       stepsPerEpoch: perEpoch, epochSeconds: +(stepSeconds * perEpoch).toFixed(1),
       validationSecondsThreeMasks: +validationSeconds.toFixed(2), buildSeconds: +buildSeconds.toFixed(1),
     };

@@ -214,8 +214,8 @@ export async function trainModel(model: Backbone, data: Dataset, opts: TrainOpti
   }
 }
 
-/** One optimiser step; returns the numeric value of every loss term (and `total`). */
-function runStep(
+/** One optimiser step; returns the numeric value of every loss term (and `total`). The benchmark times this same step. */
+export function runStep(
   optimizer: tf.Optimizer, vars: tf.Variable[], method: TrainingMethod,
   batch: Parameters<TrainingMethod['loss']>[0], ctx: StepContext,
 ): Record<string, number> {
