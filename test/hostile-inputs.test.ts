@@ -321,6 +321,8 @@ describe('hostile inputs (command line)', function () {
     optionCase('unknown re-weighting', ['--model', 'vbpr', '--method', 'ckd', '--reweight', 'magic'], 'reweight', /must be one of paper, reference-code, none/);
     // Other commands.
     const never = path.join(tmp, 'never-reproduced');
+    cases.push({ name: 'synth: unknown setting', args: ['data', 'synth', '--preset', 'tiny', '--set', 'colour=3', '--out', never], names: 'colour=3', problem: /is not KEY=X/ });
+    cases.push({ name: 'synth: setting out of range', args: ['data', 'synth', '--preset', 'tiny', '--set', 'visualNoise=-1', '--out', never], names: 'visualNoise=-1', problem: /out of range/ });
     cases.push({ name: 'reproduce: unknown preset', args: ['reproduce', '--data', lattice, '--preset', 'huge', '--out', never], names: 'huge', problem: /unknown preset/ });
     cases.push({ name: 'reproduce: missing data folder', args: ['reproduce', '--data', path.join(tmp, 'nowhere'), '--out', never], names: 'nowhere', problem: /no such folder/ });
     cases.push({ name: 'reproduce: bad shard', args: ['reproduce', '--data', lattice, '--shard', '3/2', '--out', never], names: '3/2', problem: /--shard must be K\/N/ });
