@@ -229,7 +229,7 @@ export async function writeReproductionReport(v: ReproductionView, dir: string, 
   blocks.push({ kind: 'heading', text: 'Cells' }, { kind: 'table', table: cellsTable(v, planned) });
   const report: Report = { title: `CKD reproduction: ${v.dataset.name}, preset ${v.preset.name}`, blocks, provenance: provenanceOf(done, provenance) };
   const reportFile = writeReport(path.join(dir, 'report.html'), report);
-  const md = [tables.table1, tables.ckdVsPlain, tables.table2, tables.table3].map(t => `### ${t.title}\n\n${renderMarkdown(t)}`).join('\n');
+  const md = [tables.table1, tables.ckdVsPlain, tables.table2, tables.table3].map(t => renderMarkdown(t)).join('\n');
   const tablesFile = path.join(dir, 'tables.md');
   fs.writeFileSync(tablesFile, `Preset ${v.preset.name} on '${v.dataset.name}' (${done.length} of ${planned.length} cells finished).\n\n${md}`);
   return { report: reportFile, tables: tablesFile, figures, pngs };
