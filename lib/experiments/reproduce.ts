@@ -92,6 +92,7 @@ export function ckdAgainstPlain(outcomes: readonly RunOutcome[], models: readonl
   for (const model of models) {
     const plain = outcomes.filter(r => r.model === model && r.method === 'plain' && multimodal(r));
     const ckd = outcomes.filter(r => r.model === model && r.method === 'ckd' && r.variant === 'ckd' && multimodal(r));
+    if (plain.length === 0 && ckd.length === 0) continue;
     for (const mask of ['all', 'text', 'visual'] as const) {
       const a = ckd.map(r => ({ seed: r.seed, value: r.test[mask]!.recall[20] }));
       const b = plain.map(r => ({ seed: r.seed, value: r.test[mask]!.recall[20] }));
