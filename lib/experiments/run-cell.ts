@@ -20,21 +20,12 @@ import { loadTeacher, saveTeacher, teacherFiles } from '../methods/teacher-store
 import { MASKS, ModalityMask, TrainMode, maskOfMode } from '../models/backbone';
 import { backboneEntry } from '../models/registry';
 import { ProgressSink } from '../train/progress';
-import { EpochRecord, TrainResult, trainModel } from '../train/trainer';
-import { NdcgVariant } from '../train/validate';
+import { EpochRecord, TrainOptions, TrainResult, trainModel } from '../train/trainer';
 import { Provenance } from './provenance';
 import { ResultRecord, ResultStore, configKey } from './result-store';
 
 /** Trainer settings of a cell (the mode and method are the cell's own fields). */
-export interface CellTraining {
-  seed: number;
-  epochs: number;
-  lr: number;
-  batchSize: number;
-  evalEvery: number;
-  patience: number;
-  ndcg: NdcgVariant;
-}
+export type CellTraining = Required<Pick<TrainOptions, 'seed' | 'epochs' | 'lr' | 'batchSize' | 'evalEvery' | 'patience' | 'ndcg'>>;
 
 export interface RunCell {
   kind: 'run';
