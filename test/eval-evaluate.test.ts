@@ -40,7 +40,7 @@ describe('eval: evaluateRanking end to end', () => {
     const par = await evaluateRanking({ ...p, ks, perUser: true, threads: 2 });
     assert.deepStrictEqual(par.recall, sync.recall);
     assert.deepStrictEqual(par.ndcg, sync.ndcg);
-    assert.deepStrictEqual([...par.perUser!.top.items], [...sync.perUser!.top.items]);
+    assert.deepStrictEqual([...par.perUser!.top!.items], [...sync.perUser!.top!.items]);
   });
 
   it('skips users without targets', () => {

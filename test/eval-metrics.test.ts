@@ -71,7 +71,7 @@ describe('eval: metrics on a hand-computed example', () => {
 
   it('masks train items: user 0 never gets item 1, user 1 never item 7', () => {
     const r = evaluateRankingSync({ ...tiny([7]), perUser: true });
-    const top = r.perUser!.top;
+    const top = r.perUser!.top!;
     assert.deepStrictEqual([...top.users], [0, 1, 3]);
     assert.deepStrictEqual([...top.items.subarray(0, 7)], [0, 2, 3, 4, 5, 6, 7]);
     assert.deepStrictEqual([...top.items.subarray(7, 14)], [6, 5, 4, 3, 2, 1, 0]);
@@ -80,7 +80,7 @@ describe('eval: metrics on a hand-computed example', () => {
 
   it('pads lists of users with fewer than K candidates, Precision still over K', () => {
     const r = evaluateRankingSync({ ...tiny([8]), perUser: true });
-    const top = r.perUser!.top;
+    const top = r.perUser!.top!;
     assert.deepStrictEqual([...top.items.subarray(0, 8)], [0, 2, 3, 4, 5, 6, 7, -1]);
     assert.strictEqual(top.scores[7], -Infinity);
     close(r.perUser!.precision[8][0], 3 / 8, 'P@8 user 0');

@@ -6,7 +6,7 @@ import { initEngine } from '../engine/backend';
 import { CkdError } from '../errors';
 import { PROJECT_ROOT, provenance } from '../experiments/provenance';
 import { PRESET_NAMES, planCells, presetByName, shardCells } from '../experiments/reproduce-plan';
-import { runPlan, writeReproductionReport } from '../experiments/reproduce';
+import { reproductionTables, runPlan, writeReproductionReport } from '../experiments/reproduce';
 import { ResultStore, configKey } from '../experiments/result-store';
 import { RunCell, RunCellResult, cellLabel } from '../experiments/run-cell';
 import { renderText } from '../experiments/tables';
@@ -73,9 +73,9 @@ export async function reproduceCommand(argv: string[], out: (s: string) => void,
   }
   if (shard) return;
   store.reload();
-  const written = await writeReproductionReport({ preset, dataset: { name: data.name, fingerprint }, store }, outDir, prov);
-  const { reproductionTables } = await import('../experiments/reproduce');
-  const t = reproductionTables({ preset, dataset: { name: data.name, fingerprint }, store });
+  const view = { preset, dataset: { name: data.name, fingerprint }, store };
+  const written = await writeReproductionReport(view, outDir, prov);
+  const t = reproductionTables(view);
   out(renderText(t.ckdVsPlain));
   out(`report: ${path.relative(process.cwd(), written.report)}; tables: ${path.relative(process.cwd(), written.tables)}` +
     `${written.pngs.length ? `; figures: ${written.pngs.map(p => path.relative(process.cwd(), p)).join(', ')}` : ''} (${elapsed(started)})`);

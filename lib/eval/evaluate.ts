@@ -29,8 +29,8 @@ export interface PerUserMetrics {
   recall: Record<number, Float64Array>;
   precision: Record<number, Float64Array>;
   ndcg: Record<number, Float64Array>;
-  /** Their top-max(ks) lists. */
-  top: TopKLists;
+  /** Their top-max(ks) lists (absent when the metrics were read back from a stored record). */
+  top?: TopKLists;
 }
 
 export interface EvaluationResult {

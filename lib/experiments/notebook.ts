@@ -16,7 +16,7 @@ import { PROJECT_ROOT, Provenance, provenance } from './provenance';
 import { ReproducePreset, Section, presetByName, sectionCells } from './reproduce-plan';
 import { ReproductionView, runPlan } from './reproduce';
 import { ResultStore, configKey } from './result-store';
-import { RunCell, RunCellResult, cellLabel } from './run-cell';
+import { RunCell, RunCellResult } from './run-cell';
 
 export interface NotebookSession extends ReproductionView {
   data: Dataset;
@@ -54,7 +54,6 @@ export async function runSection(s: NotebookSession, section: Section, log: (lin
     store: s.store, teachersDir: path.join(s.outDir, 'teachers'), provenance: s.provenance,
     log: line => log(`  ${line} (${((Date.now() - t0) / 1000).toFixed(0)} s)`),
   });
-  void cellLabel;
 }
 
 /** How a figure is shown: interactive plotly HTML, or a PNG (static: for committed notebooks and viewers without JavaScript). */

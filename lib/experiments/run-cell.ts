@@ -121,7 +121,7 @@ export async function ensureCell(data: Dataset, cell: RunCell, o: RunCellOptions
   try {
     const { result, model } = await train(data, cell, o, teachers);
     try {
-      const rec = o.store.append({ config: cell, result: cellResult(data, result, cell), meta: { provenance: o.provenance, history: result.history } });
+      const rec = o.store.append({ config: cell, result: cellResult(data, result), meta: { provenance: o.provenance, history: result.history } });
       const modality = uniModality(cell);
       if (modality) saveFrozen(model, data, cell, modality, o.provenance.dataset.fingerprint, teacherDir(o.teachersDir, cell));
       o.log?.(`${cellLabel(cell)}: test recall@20 ${MASKS.map(m => `${m} ${rec.result.test[m].recall20.toFixed(4)}`).join(', ')}`);
@@ -210,7 +210,7 @@ function metrics(e: EvaluationResult): CellMetrics {
   return { recall20: e.recall[20], ndcg20: e.ndcg[20], precision20: e.precision[20] };
 }
 
-function cellResult(data: Dataset, r: TrainResult, _cell: RunCell): RunCellResult {
+function cellResult(data: Dataset, r: TrainResult): RunCellResult {
   const out: RunCellResult = {
     test: Object.fromEntries(MASKS.map(m => [m, metrics(r.test[m])])) as Record<ModalityMask, CellMetrics>,
     val: Object.fromEntries(MASKS.map(m => [m, metrics(r.val[m])])) as Record<ModalityMask, CellMetrics>,
@@ -240,7 +240,7 @@ export function cellEvaluations(result: RunCellResult): Record<ModalityMask, Eva
     if (pu) {
       const hits = pu.hits20[m];
       const recall = Float64Array.from(pu.targets, (n, i) => parseInt(hits[i], 36) / n);
-      e.perUser = { users: Int32Array.from(pu.users), recall: { 20: recall }, precision: {}, ndcg: {}, top: undefined as never };
+      e.perUser = { users: Int32Array.from(pu.users), recall: { 20: recall }, precision: {}, ndcg: {} };
     }
     out[m] = e;
   }
