@@ -55,6 +55,25 @@ export function lossGrads(model: Backbone, data: Dataset, batch: TripleBatch, ma
 }
 
 /**
+ * A fresh model's BPR loss on `batch` is finite, its gradient reaches every variable of every
+ * group (none empty), and its variables have unique names; the model is disposed.
+ */
+export function assertBprGradientsReachEveryVariable(model: Backbone, data: Dataset, batch: TripleBatch): void {
+  try {
+    const { value, grads } = lossGrads(model, data, batch);
+    try {
+      assert.ok(Number.isFinite(value.dataSync()[0]));
+      assertGradientsReachGroups(model, grads, true);
+      assert.strictEqual(model.variables().length, new Set(model.variables().map(v => v.name)).size);
+    } finally {
+      tf.dispose([value, ...Object.values(grads)]);
+    }
+  } finally {
+    model.dispose();
+  }
+}
+
+/**
  * Every variable of the shared, visual and text groups has a nonzero, finite gradient;
  * with nonEmpty, each group must also hold at least one variable.
  */
