@@ -1,10 +1,11 @@
 /**
- * Counts the FLOPs of the dense products tfjs actually runs in a piece of work, from tf.profile's
- * kernel records (name and input/output shapes): a check of bench/flops.ts's dense estimate.
- * Project kernels (graph products, gathers, transposes) are not counted: their records do not
- * carry the sparse matrix's size.
+ * Counts the FLOPs of the dense products actually run in a piece of work: tfjs's matMul kernels
+ * from tf.profile's records (name and input/output shapes), plus the fixed-feature products of
+ * the project's GEMM kernel (FixedGemm counts its own): a check of bench/flops.ts's dense
+ * estimate. Graph kernels are not counted: their records do not carry the sparse matrix's size.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { fixedGemmFlops } from '../lib/engine/fixed-gemm';
 
 const MATMUL_KERNELS = new Set(['BatchMatMul', '_FusedMatMul']);
 
@@ -25,10 +26,11 @@ export function matMulRecordFlops(inputShapes: (number[] | null)[], outputShape:
   return 2 * batch * m * n * k;
 }
 
-/** Runs `work` under tf.profile and returns the FLOPs of its matMul kernels. */
+/** Runs `work` under tf.profile and returns the FLOPs of its dense products. */
 export async function countMatMulFlops(work: () => void): Promise<number> {
+  const before = fixedGemmFlops();
   const info = await tf.profile(() => { work(); return []; });
-  let flops = 0;
+  let flops = fixedGemmFlops() - before;
   for (const k of info.kernels) {
     if (MATMUL_KERNELS.has(k.name)) flops += matMulRecordFlops(k.inputShapes, k.outputShapes[0]);
   }

@@ -11,6 +11,7 @@ import { coreGradientsRegistered, initEngine } from '../lib/engine/backend';
 import type { CsrMatrix } from '../lib/engine/csr';
 import { gatherTranspose } from '../lib/engine/dense-kernels';
 import { FixedLinear } from '../lib/engine/fixed-linear';
+import { defaultGemmThreads, setGemmThreads } from '../lib/engine/fixed-gemm';
 import { gatherRows, sddmm, segmentSoftmax, segmentSum, spmm, spmmWeighted } from '../lib/engine/graph-ops';
 import { Rng } from '../lib/engine/random';
 import { SparseMatrix } from '../lib/engine/sparse-matrix';
@@ -144,24 +145,23 @@ async function fixedLinearBench(): Promise<void> {
   report('forward only, tf.matMul(F, W) + b', time(() => tf.add(tf.matMul(F, W), b), R));
   const stockFull = time(() => stockStep(F, dY), 1, 0);
   report(`stock tfjs fwd+bwd, all rows${note}`, stockFull);
-  const layer = new FixedLinear(F);
-  layer.apply(W, b).dispose();
-  const t0 = performance.now();
-  tf.grads((w, bb) => layer.apply(w as tf.Tensor2D, bb as tf.Tensor1D))([W, b], dY).forEach((t) => t.dispose());
-  console.log(`   (first backward builds F^T once: ${(performance.now() - t0).toFixed(0)} ms for forward + backward)`);
-  report('FixedLinear fwd+bwd, all rows, kept F^T', time(() => tf.grads((w, bb) => layer.apply(w as tf.Tensor2D, bb as tf.Tensor1D))([W, b], dY), R), stockFull);
-  const lean = new FixedLinear(F, { keepTransposed: false });
-  report('FixedLinear fwd+bwd, all rows, F^T rebuilt each backward', time(() => tf.grads((w, bb) => lean.apply(w as tf.Tensor2D, bb as tf.Tensor1D))([W, b], dY), R), stockFull);
-  report('   tf.transpose(F) (stock, for comparison)', time(() => tf.transpose(F), R));
-  report('   gatherTranspose(F) (project kernel)', time(() => gatherTranspose(F), R));
-
   const stockSub = time(() => tf.tidy(() => stockStep(tf.gather(F, subsetT) as tf.Tensor2D, dYs)), 1, 0);
   report(`stock tfjs fwd+bwd, ${m} rows (tf.gather + matMul)${note}`, stockSub);
-  report(`FixedLinear fwd+bwd, ${m} rows (gathered rows transposed)`, time(() => tf.grads((w, bb) => layer.apply(w as tf.Tensor2D, bb as tf.Tensor1D, subset))([W, b], dYs), R), stockSub);
-  report(`   alternative: dW = F^T segmentSum(dY) with the kept F^T`, time(() => tf.tidy(() => tf.matMul(layer['transposedRows'](undefined), segmentSum(dYs, subset, n))), R));
+  const host = { data: F.dataSync() as Float32Array, rows: n, cols: D };
+  for (const threads of [1, defaultGemmThreads()].filter((t, i, all) => all.indexOf(t) === i)) {
+    setGemmThreads(threads);
+    const layer = new FixedLinear(host);
+    const t0 = performance.now();
+    layer.apply(W, b).dispose();
+    console.log(`   (first use copies F into the kernels' memory of ${threads} thread(s): ${(performance.now() - t0).toFixed(0)} ms)`);
+    report(`FixedLinear fwd+bwd, all rows, ${threads} thread(s)`, time(() => tf.grads((w, bb) => layer.apply(w as tf.Tensor2D, bb as tf.Tensor1D))([W, b], dY), R), stockFull);
+    report(`FixedLinear fwd+bwd, ${m} rows, ${threads} thread(s)`, time(() => tf.grads((w, bb) => layer.apply(w as tf.Tensor2D, bb as tf.Tensor1D, subset))([W, b], dYs), R), stockSub);
+    layer.dispose();
+  }
+  setGemmThreads(undefined);
+  report('   tf.transpose(F) (stock, for comparison)', time(() => tf.transpose(F), R));
+  report('   gatherTranspose(F) (project kernel)', time(() => gatherTranspose(F), R));
   tf.dispose([F, W, b, dY, dYs, subsetT]);
-  layer.dispose();
-  lean.dispose();
 }
 
 async function main(): Promise<void> {

@@ -9,16 +9,17 @@ typedef int i32;
 
 #define EXPORT __attribute__((visibility("default")))
 
-/* Y (ncols x k) = transpose of the k rows X[idx[i]] (or X[i] when idx is null), X with ncols
- * columns. 4 x 4 blocks are transposed in registers; the 4 rows of a block are read in order
- * and the destination lines they touch stay in cache for the next blocks. */
-EXPORT void gather_transpose(const float *x, const i32 *idx, float *y, i32 k, i32 ncols) {
+/* Y (ncols x k) = transpose of the first ncols columns of the k rows X[idx[i]] (or X[i] when
+ * idx is null); X's rows are `stride` floats apart. 4 x 4 blocks are transposed in registers;
+ * the 4 rows of a block are read in order and the destination lines they touch stay in cache
+ * for the next blocks. */
+EXPORT void gather_transpose(const float *x, const i32 *idx, float *y, i32 k, i32 ncols, i32 stride) {
   i32 i = 0;
   for (; i + 4 <= k; i += 4) {
-    const float *r0 = x + (idx ? idx[i] : i) * ncols;
-    const float *r1 = x + (idx ? idx[i + 1] : i + 1) * ncols;
-    const float *r2 = x + (idx ? idx[i + 2] : i + 2) * ncols;
-    const float *r3 = x + (idx ? idx[i + 3] : i + 3) * ncols;
+    const float *r0 = x + (idx ? idx[i] : i) * stride;
+    const float *r1 = x + (idx ? idx[i + 1] : i + 1) * stride;
+    const float *r2 = x + (idx ? idx[i + 2] : i + 2) * stride;
+    const float *r3 = x + (idx ? idx[i + 3] : i + 3) * stride;
     i32 j = 0;
     for (; j + 4 <= ncols; j += 4) {
       v128_t a = wasm_v128_load(r0 + j), b = wasm_v128_load(r1 + j);
@@ -38,7 +39,7 @@ EXPORT void gather_transpose(const float *x, const i32 *idx, float *y, i32 k, i3
     }
   }
   for (; i < k; i++) {
-    const float *r = x + (idx ? idx[i] : i) * ncols;
+    const float *r = x + (idx ? idx[i] : i) * stride;
     for (i32 j = 0; j < ncols; j++) y[j * k + i] = r[j];
   }
 }

@@ -32,7 +32,7 @@ function registerDenseKernels(): void {
           if (bad > 0) throw new CkdError(`row index out of range [0, ${n}) in ${bad} of ${k} entries`);
         }
         const out = c.output([D, k], 'float32');
-        c.exports.gather_transpose(c.input(x), idx, out.ptr, k, D);
+        c.exports.gather_transpose(c.input(x), idx, out.ptr, k, D, D);
         return out.info;
       }),
     });
