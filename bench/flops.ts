@@ -57,9 +57,9 @@ export interface Flops {
 export const totalFlops = (f: Flops): number => f.dense + f.sparse;
 
 /** One product: its forward FLOPs and the FLOPs of its backward pass. */
-interface Term { kind: keyof Flops; fwd: number; bwd: number }
+interface Term { kind: keyof Flops; fwd: number; bwd: number; projects?: Modality }
 
-const fixedLinear = (n: number, D: number, d: number): Term => ({ kind: 'dense', fwd: 2 * n * D * d, bwd: 2 * n * D * d });
+const fixedLinear = (n: number, D: number, d: number, m?: Modality): Term => ({ kind: 'dense', fwd: 2 * n * D * d, bwd: 2 * n * D * d, projects: m });
 /** mean(F) W: a 1-row stock matMul, gradient for W only. */
 const projectMean = (D: number, d: number): Term => ({ kind: 'dense', fwd: 2 * D * d, bwd: 2 * D * d });
 const denseLinear = (n: number, k: number, d: number): Term => ({ kind: 'dense', fwd: 2 * n * k * d, bwd: 4 * n * k * d + 2 * n * d });
@@ -80,11 +80,13 @@ interface CostModel {
   forward(s: WorkloadShape, mask: ModalityMask, rows: Rows): Term[];
   /** Products of the model's own loss terms in a training step (MGCN's contrastive term). */
   lossExtra?(s: WorkloadShape): Term[];
+  /** Every forward pass computes all items (graph backbones; Backbone.computesAllItems). */
+  allItems: boolean;
 }
 
 /** Feature projection of modality m: all requested rows when kept, the mean row when ablated. */
 const projection = (s: WorkloadShape, m: Modality, mask: ModalityMask, rows: number): Term =>
-  keeps(mask, m) ? fixedLinear(rows, s.featureDims[m], s.dim) : projectMean(s.featureDims[m], s.dim);
+  keeps(mask, m) ? fixedLinear(rows, s.featureDims[m], s.dim, m) : projectMean(s.featureDims[m], s.dim);
 
 const nodes = (s: WorkloadShape) => s.users + s.items;
 const directedEdges = (s: WorkloadShape) => 2 * s.trainInteractions;
@@ -93,6 +95,7 @@ const directedEdges = (s: WorkloadShape) => 2 * s.trainInteractions;
 const vbprLike: CostModel = {
   outDim: s => 3 * s.dim,
   forward: (s, mask, rows) => MODALITIES.map(m => projection(s, m, mask, rows.items)),
+  allItems: false,
 };
 
 /** MMGCN: per branch the projection of all items and `layers` x (3 dense d x d layers + one spmm over A + I). */
@@ -105,6 +108,7 @@ const mmgcn: CostModel = {
       spmm(directedEdges(s) + nodes(s), s.dim),
     ]),
   ]),
+  allItems: true,
 };
 
 /** GRCN: per modality a projection, an attention (sddmm) and a weighted spmm; two weighted spmm for the ID graph. */
@@ -114,6 +118,7 @@ const grcn: CostModel = {
     ...MODALITIES.flatMap(m => [projection(s, m, mask, s.items), sddmm(directedEdges(s), s.dim), spmmWeighted(directedEdges(s), s.dim)]),
     ...repeat(2, [spmmWeighted(directedEdges(s), s.dim)]),
   ],
+  allItems: true,
 };
 
 /** EgoGCN: projections, idLayers spmm, per branch a gate layer and (1 + routing) attention layers. */
@@ -127,6 +132,7 @@ const egogcn: CostModel = {
       ...repeat(1 + EGOGCN_DEFAULTS.routing, [sddmm(directedEdges(s), s.dim), spmmWeighted(directedEdges(s), s.dim)]),
     ]),
   ],
+  allItems: true,
 };
 
 /**
@@ -149,6 +155,7 @@ const mgcn: CostModel = {
     ...repeat(2, [denseLinear(nodes(s), s.dim, s.dim)]),
   ],
   lossExtra: s => repeat(2, [matMulFast(s.batch, s.dim, s.batch)]),
+  allItems: true,
 };
 
 export const COST_MODELS: Record<string, CostModel> = {
@@ -172,7 +179,9 @@ function sum(terms: Term[], training: boolean): Flops {
  * (B users, 2B items) plus the model's loss extras. ckd: that, plus per modality one more
  * forward of the student under the modality's mask for the batch and the universal triples
  * (lib/methods/margins.ts computes all items once 2 x triples >= items, likewise users);
- * the teachers' margins are gathers from cached tables (no products).
+ * the teachers' margins are gathers from cached tables (no products). When the step needs all
+ * items (a graph backbone, or that many triples), CKD shares the feature projections between its
+ * passes (sharedProjections): one projection of all items per modality.
  */
 export function trainStepFlops(model: string, s: WorkloadShape, method: 'plain' | 'ckd'): Flops {
   const c = costModel(model);
@@ -181,6 +190,11 @@ export function trainStepFlops(model: string, s: WorkloadShape, method: 'plain' 
     const triples = s.batch + s.universalCount;
     const rows = { users: Math.min(triples, s.users), items: 2 * triples >= s.items ? s.items : 2 * triples };
     for (const m of MODALITIES) terms.push(...c.forward(s, m, rows));
+    if (c.allItems || 2 * triples >= s.items) {
+      const shared = terms.filter(t => !t.projects);
+      for (const m of MODALITIES) shared.push(fixedLinear(s.items, s.featureDims[m], s.dim, m));
+      return sum(shared, true);
+    }
   }
   return sum(terms, true);
 }

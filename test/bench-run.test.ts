@@ -66,7 +66,9 @@ describe('bench/run.js --quick --json (tiny preset, child process)', function ()
         // The dense FLOP estimate matches the matMul kernels of a real step.
         assert.ok(Math.abs(m.denseEstimateOverCounted - 1) < 0.01, `${r.model} ${method}: estimate/counted ${m.denseEstimateOverCounted}`);
       }
-      assert.ok(r.ckd.flopsPerStep.total > r.plain.flopsPerStep.total, `${r.model}: CKD costs more FLOPs than plain`);
+      // VBPR's CKD step projects all items once (shared projections) where plain projects 2B
+      // batch rows: on the tiny preset 2B exceeds the items, so only graph backbones must cost more.
+      if (!['vbpr', 'deepstyle'].includes(r.model)) assert.ok(r.ckd.flopsPerStep.total > r.plain.flopsPerStep.total, `${r.model}: CKD costs more FLOPs than plain`);
       positive(r.ckdOverPlain, `${r.model} ckdOverPlain`);
       for (const mask of ['all', 'text', 'visual']) {
         positive(r.validation.perMaskSeconds[mask], `${r.model} val ${mask}`);

@@ -8,7 +8,7 @@ import { CkdError } from '../lib/errors';
 import {
   bceWithTemperature, genericLoss, hingeLoss, klWithTemperature, mseLoss, specificLoss,
 } from '../lib/methods/ckd/losses';
-import { CkdMethod, ckdOptions } from '../lib/methods/ckd/method';
+import { CkdMethod, CkdOptions, ckdOptions } from '../lib/methods/ckd/method';
 import {
   BatchMargins, averageTreatmentEffects, modalityWeights, paperLambdas, referenceRatios, relativeEffects,
 } from '../lib/methods/ckd/reweight';
@@ -225,19 +225,20 @@ describe('CKD method', function () {
     model.dispose();
   });
 
-  it('with lambda_kd = 0, CKD training equals plain training bit for bit', async () => {
+  const trainWithLambdaZero = async (backbone: string, ckd: Partial<CkdOptions> | null) => {
     const opts: TrainOptions = { mode: 'multimodal', seed: 5, epochs: 4, lr: 5e-3, batchSize: 256, evalEvery: 2, patience: 10 };
-    const run = async (withCkd: boolean) => {
-      const model = backboneFactory('vbpr')(data, { seed: 5 });
-      try {
-        const method = withCkd ? new CkdMethod(model, data, teachers, { lambdaKd: 0, universalCount: 500 }) : undefined;
-        return await trainModel(model, data, { ...opts, method });
-      } finally {
-        model.dispose();
-      }
-    };
-    const plain = await run(false);
-    const ckd = await run(true);
+    const model = backboneFactory(backbone)(data, { seed: 5 });
+    try {
+      const method = ckd ? new CkdMethod(model, data, teachers, { lambdaKd: 0, universalCount: 500, ...ckd }) : undefined;
+      return await trainModel(model, data, { ...opts, method });
+    } finally {
+      model.dispose();
+    }
+  };
+
+  it('with lambda_kd = 0, CKD training equals plain training bit for bit (projections not shared)', async () => {
+    const plain = await trainWithLambdaZero('vbpr', null);
+    const ckd = await trainWithLambdaZero('vbpr', { shareProjections: false });
     assert.deepStrictEqual(ckd.test, plain.test);
     assert.deepStrictEqual(ckd.val, plain.val);
     assert.strictEqual(ckd.bestEpoch, plain.bestEpoch);
@@ -246,6 +247,19 @@ describe('CKD method', function () {
       assert.deepStrictEqual(ckd.history.map(h => h.loss[k]), plain.history.map(h => h.loss[k]), k);
     }
     assert.ok(ckd.history.every(h => h.loss.kd === 0 && h.loss.sd_text > 0), 'the distillation terms were computed');
+  });
+
+  it('with shared projections (the default) and lambda_kd = 0: a graph backbone still bit for bit, VBPR to float rounding', async () => {
+    const exact = [await trainWithLambdaZero('grcn', null), await trainWithLambdaZero('grcn', {})];
+    assert.deepStrictEqual(exact[1].history.map(h => h.loss.total), exact[0].history.map(h => h.loss.total));
+    assert.deepStrictEqual(exact[1].test, exact[0].test);
+    const plain = await trainWithLambdaZero('vbpr', null);
+    const shared = await trainWithLambdaZero('vbpr', {});
+    plain.history.forEach((h, e) => {
+      const a = h.loss.total, b = shared.history[e].loss.total;
+      assert.ok(Math.abs(a - b) <= 1e-5 * Math.abs(a), `epoch ${e}: ${a} vs ${b}`);
+    });
+    assert.notDeepStrictEqual(shared.history.map(h => h.loss.total), plain.history.map(h => h.loss.total), 'W\'s gradient was summed in another order');
   });
 
   it('trains with diagnostics (epoch means of lambda, rho, gamma) and leaks no tensors', async () => {

@@ -40,6 +40,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Dataset, Modality, MODALITIES } from '../data/dataset';
 import { CkdError } from '../errors';
 import { Backbone, TripleBatch } from '../models/backbone';
+import { sharedProjections } from '../models/fixed-features';
 import { bprLoss, tripleScores } from '../train/bpr';
 import { StepContext, StepLoss, TrainingMethod } from '../train/method';
 import { batchTriples, hostValues, tripleMargins } from './margins';
@@ -135,6 +136,10 @@ export class OgmGeMethod implements TrainingMethod {
 
   loss(batch: TripleBatch, ctx: StepContext): StepLoss {
     if (ctx.mask !== 'all') throw new CkdError(`OGM-GE trains a multimodal model (mode multimodal), not a ${ctx.mask}-only model`);
+    return ctx.model.computesAllItems ? sharedProjections(() => this.stepLoss(batch, ctx)) : this.stepLoss(batch, ctx);
+  }
+
+  private stepLoss(batch: TripleBatch, ctx: StepContext): StepLoss {
     const { pos, neg, reps } = tripleScores(ctx.model, ctx.mask, batch, true);
     const bpr = bprLoss(pos, neg);
     const reg = ctx.model.regularization(batch, reps);

@@ -14,6 +14,7 @@ import { VBPR_L2 } from './vbpr';
 
 export class BprMf implements Backbone {
   readonly name = 'bprmf';
+  readonly computesAllItems = false;
   readonly outDim: number;
   readonly groups: ParameterGroups;
   private readonly userId: Matrix;

@@ -31,6 +31,7 @@ import { TripleSampler } from '../../data/samplers';
 import { CkdError } from '../../errors';
 import { datasetFingerprint } from '../../experiments/provenance';
 import { Backbone, TripleBatch } from '../../models/backbone';
+import { sharedProjections } from '../../models/fixed-features';
 import { bprLoss, tripleScores } from '../../train/bpr';
 import { StepContext, StepLoss, TrainingMethod } from '../../train/method';
 import { TripleSet, batchTriples, hostValues, tripleMargins } from '../margins';
@@ -56,10 +57,18 @@ export interface CkdOptions {
   bce: BceForm;
   /** Floor of rho in the paper's re-weighting (see reweight.ts). */
   rhoFloor: number;
+  /**
+   * Project each modality's features once per step for all passes where the step needs every
+   * item anyway (sharedProjections; default true): the same values, less work, but W's gradient
+   * is then summed over items instead of batch rows, so for VBPR and DeepStyle lambda_kd = 0
+   * matches plain training to float rounding, not bit for bit (false restores that).
+   */
+  shareProjections: boolean;
 }
 
 export const CKD_DEFAULTS: Readonly<CkdOptions> = {
   lambdaKd: 0.01, lambdaG: 5, tau: 0.1, universalCount: 5000, reweight: 'paper', generic: true, sdLoss: 'hinge', bce: 'exact', rhoFloor: RHO_FLOOR,
+  shareProjections: true,
 };
 
 /** Defaults filled in and every value checked. */
@@ -79,6 +88,7 @@ export function ckdOptions(o: Partial<CkdOptions> = {}): CkdOptions {
   if (!SD_LOSSES.includes(r.sdLoss)) throw new CkdError(`CKD option sdLoss must be one of ${SD_LOSSES.join(', ')} (got ${r.sdLoss})`);
   if (!BCE_FORMS.includes(r.bce)) throw new CkdError(`CKD option bce must be one of ${BCE_FORMS.join(', ')} (got ${r.bce})`);
   if (typeof r.generic !== 'boolean') throw new CkdError(`CKD option generic must be true or false (got ${r.generic})`);
+  if (typeof r.shareProjections !== 'boolean') throw new CkdError(`CKD option shareProjections must be true or false (got ${r.shareProjections})`);
   return r;
 }
 
@@ -109,6 +119,13 @@ export class CkdMethod implements TrainingMethod {
 
   loss(batch: TripleBatch, ctx: StepContext): StepLoss {
     if (ctx.mask !== 'all') throw new CkdError(`CKD trains a multimodal student (mode multimodal), not a ${ctx.mask}-only model`);
+    const triples = batch.users.length + (this.options.generic ? this.options.universalCount : 0);
+    // The ablated passes need every item when the triples reach at least half of them (tripleMargins).
+    const share = this.options.shareProjections && (ctx.model.computesAllItems || 2 * triples >= this.data.numItems);
+    return share ? sharedProjections(() => this.stepLoss(batch, ctx)) : this.stepLoss(batch, ctx);
+  }
+
+  private stepLoss(batch: TripleBatch, ctx: StepContext): StepLoss {
     const o = this.options;
     const { pos, neg, reps } = tripleScores(ctx.model, ctx.mask, batch, true);
     const bpr = bprLoss(pos, neg);

@@ -30,6 +30,7 @@ import { TripleSampler } from '../../data/samplers';
 import { CkdError } from '../../errors';
 import { Rng } from '../../engine/random';
 import { Backbone, ModalityMask, TripleBatch } from '../../models/backbone';
+import { sharedProjections } from '../../models/fixed-features';
 import { bprLoss, tripleScores } from '../../train/bpr';
 import { EpochContext, StepContext, StepLoss, TrainingMethod } from '../../train/method';
 import { WeightsSnapshot } from '../../train/weights-snapshot';
@@ -161,6 +162,10 @@ export class GradientBlendingMethod implements TrainingMethod {
 
   loss(batch: TripleBatch, ctx: StepContext): StepLoss {
     if (ctx.mask !== 'all') throw new CkdError(`GB trains a multimodal model (mode multimodal), not a ${ctx.mask}-only model`);
+    return ctx.model.computesAllItems ? sharedProjections(() => this.stepLoss(batch, ctx)) : this.stepLoss(batch, ctx);
+  }
+
+  private stepLoss(batch: TripleBatch, ctx: StepContext): StepLoss {
     const terms: Record<string, tf.Scalar> = {};
     let total: tf.Scalar = tf.scalar(0);
     for (const k of GB_BRANCHES) {
