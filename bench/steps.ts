@@ -11,6 +11,7 @@ import { Rng } from '../lib/engine/random';
 import { Backbone } from '../lib/models/backbone';
 import { StepContext, TrainingMethod } from '../lib/train/method';
 import { runStep } from '../lib/train/trainer';
+import { adam } from '../lib/train/adam';
 import { countMatMulFlops } from './flop-count';
 
 /** One optimiser step exactly as the trainer takes it; returns the total loss. */
@@ -48,7 +49,7 @@ export async function timeSteps(
   model: Backbone, data: Dataset, method: TrainingMethod, batches: BprBatch[], steps: number,
   opts: { lr?: number; countFlops?: boolean } = {},
 ): Promise<StepTiming> {
-  const optimizer = tf.train.adam(opts.lr ?? 5e-4);
+  const optimizer = adam(opts.lr ?? 5e-4);
   const vars = model.variables();
   const ctx = (k: number): StepContext => ({ model, data, mask: 'all', epoch: 1, step: k, rng: new Rng(1).fork(`step:1:${k}`) });
   const step = (k: number): number => trainingStep(optimizer, vars, method, batches[k % batches.length], ctx(k));

@@ -15,6 +15,7 @@ import { TripleSampler } from '../data/samplers';
 import { Rng } from '../engine/random';
 import { Backbone, ModalityMask, ParameterGroups } from '../models/backbone';
 import { bprLoss } from '../train/bpr';
+import { leanVariableGrads } from '../train/lean-gradients';
 import { TripleSet, hostValues, tripleMargins } from './margins';
 
 export const PROBE_GROUPS: readonly (keyof ParameterGroups)[] = ['shared', 'visual', 'text'];
@@ -47,7 +48,7 @@ export class GradientProbe {
       const vars = model.groups[g];
       if (vars.length === 0) { out[`grad_${g}`] = 0; continue; }
       // Inference-mode forward: a training forward may draw dropout noise, and the probe must not perturb training.
-      const { value, grads } = tf.variableGrads(() => {
+      const { value, grads } = leanVariableGrads(() => {
         const [m] = tripleMargins(model, this.data, mask, [this.set], false);
         return bprLoss(m, tf.zerosLike(m));
       }, vars);

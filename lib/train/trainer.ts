@@ -10,6 +10,8 @@ import { ProgressSink, silentProgress } from './progress';
 import { MetricsByMask, NdcgVariant, evaluateBackbone } from './validate';
 import { WeightsSnapshot } from './weights-snapshot';
 import { JsonValue, captureCheckpoint, checkIdentity, readCheckpointIfExists, restoreCheckpoint, writeCheckpoint } from './checkpoint';
+import { adam } from './adam';
+import { leanVariableGrads } from './lean-gradients';
 
 export interface TrainOptions {
   mode: TrainMode;
@@ -110,7 +112,7 @@ export async function trainModel(model: Backbone, data: Dataset, opts: TrainOpti
   if (!ks.includes(20)) ks.push(20);
   const mask = maskOfMode(opts.mode);
   const vars = model.variables();
-  const optimizer = tf.train.adam(opts.lr);
+  const optimizer = adam(opts.lr);
   const rng = new Rng(opts.seed).fork('train');
   const sampler = new TripleSampler(method.trainInteractions ?? data.train, data.numItems);
   const stopper = new EarlyStopping(opts.patience);
@@ -220,7 +222,7 @@ export function runStep(
   batch: Parameters<TrainingMethod['loss']>[0], ctx: StepContext,
 ): Record<string, number> {
   const kept: Record<string, tf.Scalar> = {};
-  const { value, grads } = tf.variableGrads(() => {
+  const { value, grads } = leanVariableGrads(() => {
     const { total, terms } = method.loss(batch, ctx);
     for (const [k, t] of Object.entries(terms)) kept[k] = tf.keep(t);
     return total;

@@ -32,6 +32,8 @@ import { Rng } from '../../engine/random';
 import { Backbone, ModalityMask, TripleBatch } from '../../models/backbone';
 import { sharedProjections } from '../../models/fixed-features';
 import { bprLoss, tripleScores } from '../../train/bpr';
+import { adam } from '../../train/adam';
+import { leanVariableGrads } from '../../train/lean-gradients';
 import { EpochContext, StepContext, StepLoss, TrainingMethod } from '../../train/method';
 import { WeightsSnapshot } from '../../train/weights-snapshot';
 import { batchTriples, tripleMargins } from '../margins';
@@ -122,11 +124,11 @@ export class GradientBlendingMethod implements TrainingMethod {
       for (const k of GB_BRANCHES) {
         start.restore(vars);
         const before = this.measure(ctx.model, k);
-        const optimizer: tf.Optimizer = tf.train.adam(ctx.lr);
+        const optimizer: tf.Optimizer = adam(ctx.lr);
         try {
           for (let e = 1; e <= this.options.estimateEpochs; e++) {
             for (const batch of sampler.epoch(ctx.batchSize, ctx.rng.fork(`estimate:${e}`), ctx.sampling)) {
-              const { value, grads } = tf.variableGrads(() => branchLoss(ctx.model, k, batch, true), vars);
+              const { value, grads } = leanVariableGrads(() => branchLoss(ctx.model, k, batch, true), vars);
               optimizer.applyGradients(grads);
               tf.dispose([value, ...Object.values(grads)]);
             }
