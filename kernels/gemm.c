@@ -39,14 +39,16 @@ EXPORT("gemm_pack_b") void gemm_pack_b(const float *b, i32 K, i32 n, float *pack
   }
 }
 
-/* acc (4 x 8) += a_r[0..K) . panel[0..K) for the four rows a_r. */
-static void nn_tile(const float *a0, const float *a1, const float *a2, const float *a3,
-                    const float *panel, i32 K, v128_t acc[4][2]) {
-  v128_t c00 = acc[0][0], c01 = acc[0][1], c10 = acc[1][0], c11 = acc[1][1];
-  v128_t c20 = acc[2][0], c21 = acc[2][1], c30 = acc[3][0], c31 = acc[3][1];
+/* Rows r..r+rows-1 (rows <= 4; a_q for q >= rows repeat a row and are not stored), columns
+ * [col, col + 8) of C = A B, with B's row k of this panel at b + k * ldb. Everything stays in
+ * locals: the kernel may run inside tfjs's memory, where it must not use a stack. */
+static inline void tile(const float *a0, const float *a1, const float *a2, const float *a3,
+                        const float *b, i32 ldb, i32 K, float *c, i32 ldc, i32 rows, i32 wide) {
+  v128_t c00 = wasm_f32x4_splat(0.0f), c01 = c00, c10 = c00, c11 = c00;
+  v128_t c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   for (i32 k = 0; k < K; k++) {
-    v128_t b0 = wasm_v128_load(panel + k * NR);
-    v128_t b1 = wasm_v128_load(panel + k * NR + 4);
+    v128_t b0 = wasm_v128_load(b + k * ldb);
+    v128_t b1 = wasm_v128_load(b + k * ldb + 4);
     v128_t a = wasm_v128_load32_splat(a0 + k);
     c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(a, b0));
     c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(a, b1));
@@ -60,38 +62,40 @@ static void nn_tile(const float *a0, const float *a1, const float *a2, const flo
     c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(a, b0));
     c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(a, b1));
   }
-  acc[0][0] = c00; acc[0][1] = c01; acc[1][0] = c10; acc[1][1] = c11;
-  acc[2][0] = c20; acc[2][1] = c21; acc[3][0] = c30; acc[3][1] = c31;
+  wasm_v128_store(c, c00);
+  if (wide) wasm_v128_store(c + 4, c01);
+  if (rows > 1) { wasm_v128_store(c + ldc, c10); if (wide) wasm_v128_store(c + ldc + 4, c11); }
+  if (rows > 2) { wasm_v128_store(c + 2 * ldc, c20); if (wide) wasm_v128_store(c + 2 * ldc + 4, c21); }
+  if (rows > 3) { wasm_v128_store(c + 3 * ldc, c30); if (wide) wasm_v128_store(c + 3 * ldc + 4, c31); }
 }
 
-/* Stores columns [col, col + 8) of `rows` rows of C (row stride n); columns past n are skipped. */
-static void store_tile(float *c, i32 n, i32 row0, i32 rows, i32 col, v128_t acc[4][2]) {
-  for (i32 r = 0; r < rows; r++) {
-    float *dst = c + (row0 + r) * n + col;
-    wasm_v128_store(dst, acc[r][0]);
-    if (col + 4 < n) wasm_v128_store(dst + 4, acc[r][1]);
-  }
-}
-
-/* C (m x n) = A[idx] B: row r of C uses row idx[r] of A (row r when idx is null). */
-EXPORT("gemm_nn") void gemm_nn(const float *a, const i32 *idx, i32 m, i32 K,
-                               const float *packed, i32 n, float *c) {
+/* C (m x n) = A[idx] B for B laid out in 8-column panels, panel p at b + p * pstride and its
+ * row k at + k * ldb; row r of C uses row idx[r] of A (row r when idx is null). A row-major B
+ * has pstride 8 and ldb n; a packed one (gemm_pack_b) pstride K * 8 and ldb 8. Reading B in
+ * place costs little while a panel stays in L1 or L2 (a 64 x 64 weight, or K x 8 floats). */
+static void gemm(const float *a, const i32 *idx, i32 m, i32 K, const float *b, i32 pstride, i32 ldb,
+                 i32 n, float *c) {
   i32 panels = (n + NR - 1) / NR;
-  v128_t acc[4][2];
   for (i32 r0 = 0; r0 < m; r0 += RB) {
     i32 r1 = m - r0 < RB ? m : r0 + RB;
     for (i32 p = 0; p < panels; p++) {
       for (i32 r = r0; r < r1; r += 4) {
         i32 rows = r1 - r < 4 ? r1 - r : 4;
-        const float *ar[4];
-        for (i32 q = 0; q < 4; q++) {
-          i32 row = r + (q < rows ? q : 0);
-          ar[q] = a + (idx ? idx[row] : row) * K;
-        }
-        for (i32 q = 0; q < 4; q++) acc[q][0] = acc[q][1] = wasm_f32x4_splat(0.0f);
-        nn_tile(ar[0], ar[1], ar[2], ar[3], packed + p * K * NR, K, acc);
-        store_tile(c, n, r, rows, p * NR, acc);
+        i32 q1 = rows > 1 ? r + 1 : r, q2 = rows > 2 ? r + 2 : r, q3 = rows > 3 ? r + 3 : r;
+        const float *a0 = a + (idx ? idx[r] : r) * K, *a1 = a + (idx ? idx[q1] : q1) * K;
+        const float *a2 = a + (idx ? idx[q2] : q2) * K, *a3 = a + (idx ? idx[q3] : q3) * K;
+        tile(a0, a1, a2, a3, b + p * pstride, ldb, K, c + r * n + p * NR, n, rows, p * NR + 4 < n);
       }
     }
   }
+}
+
+/* C (m x n) = A[idx] B with B packed by gemm_pack_b. */
+EXPORT("gemm_nn") void gemm_nn(const float *a, const i32 *idx, i32 m, i32 K, const float *packed, i32 n, float *c) {
+  gemm(a, idx, m, K, packed, K * NR, NR, n, c);
+}
+
+/* C (m x n) = A B with both row-major (n a multiple of 4). */
+EXPORT("gemm_nn_rowmajor") void gemm_nn_rowmajor(const float *a, i32 m, i32 K, const float *b, i32 n, float *c) {
+  gemm(a, 0, m, K, b, NR, n, n, c);
 }

@@ -1,9 +1,11 @@
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../lib/engine/backend';
+import { matMulKernel } from '../lib/engine/dense-kernels';
 import { defaultGemmThreads, FixedGemm } from '../lib/engine/fixed-gemm';
 import { Rng } from '../lib/engine/random';
 import { WasmHeap } from '../lib/engine/wasm-heap';
+import { assertClose } from './engine-check';
 
 const randArray = (rng: Rng, n: number) => Float32Array.from({ length: n }, () => rng.normal());
 const sameBits = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b.length && Array.prototype.every.call(a, (x: number, i: number) => Object.is(x, b[i]));
@@ -41,6 +43,27 @@ describe('engine fixed-matrix products on threads (FixedGemm)', () => {
           g.dispose();
         }
       }
+    });
+  }
+
+  for (const backend of ['wasm', 'cpu']) {
+    // tfjs-backend-cpu's matMul sums in blocks: there the kernel agrees to float rounding only.
+    it(`matMulKernel on ${backend}: tf.matMul's ${backend === 'wasm' ? 'bits' : 'values'} for graph-layer shapes, a 1-row product and odd sizes`, async () => {
+      await tf.setBackend(backend);
+      const rng = new Rng(`matmul-${backend}`);
+      for (const [m, K, n] of [[301, 64, 64], [64, 2001, 64], [1, 777, 64], [5, 3, 8], [130, 17, 24]]) {
+        tf.tidy(() => {
+          const a = tf.tensor2d(randArray(rng, m * K), [m, K]), b = tf.tensor2d(randArray(rng, K * n), [K, n]);
+          const ours = matMulKernel(a, b).dataSync(), theirs = tf.matMul(a, b).dataSync();
+          if (backend === 'wasm') assert.ok(sameBits(ours, theirs), `${m} x ${K} by ${K} x ${n}`);
+          else assertClose(ours, theirs, 1e-4 * Math.sqrt(K), `${m} x ${K} by ${K} x ${n}`);
+        });
+      }
+      tf.tidy(() => {
+        const a = tf.tensor2d(randArray(rng, 12), [3, 4]), b = tf.tensor2d(randArray(rng, 12), [4, 3]);
+        assert.ok(sameBits(matMulKernel(a, b).dataSync(), tf.matMul(a, b).dataSync()), 'width 3 falls back to tf.matMul');
+      });
+      await tf.setBackend('wasm');
     });
   }
 

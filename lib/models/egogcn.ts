@@ -64,6 +64,7 @@ import { Dataset, Modality, MODALITIES } from '../data/dataset';
 import { userItemGraph } from '../data/graphs';
 import { CkdError } from '../errors';
 import { gatherRows, sddmm, segmentSoftmax, spmm, spmmWeighted } from '../engine/graph-ops';
+import { addSameShape, scale } from '../engine/lean-ops';
 import { Rng } from '../engine/random';
 import { SparseMatrix } from '../engine/sparse-matrix';
 import {
@@ -171,11 +172,11 @@ export class EgoGcn implements Backbone {
     const A = this.graph;
     const { w, b } = this.gate[m];
     const gated = tf.mul(tf.sigmoid(denseLinear(y, w, b)), y);
-    const modulated = tf.mul(tf.add(x, gated), 1 / MODALITIES.length) as tf.Tensor2D;
+    const modulated = scale(addSameShape(x, gated as tf.Tensor2D), 1 / MODALITIES.length);
     const alpha = this.params.reattn ? this.attention(x, modulated) : this.attention(x, x);
     let h = l2norm(spmmWeighted(A, alpha, modulated));
     for (let r = 0; r < this.params.routing; r++) {
-      h = l2norm(tf.add(h, spmmWeighted(A, this.attention(h, h), h)));
+      h = l2norm(addSameShape(h, spmmWeighted(A, this.attention(h, h), h)));
     }
     return h;
   }
@@ -185,7 +186,7 @@ export class EgoGcn implements Backbone {
     let sum = e;
     for (let k = 0; k < this.params.idLayers; k++) {
       e = spmm(this.graph, e);
-      sum = tf.add(sum, e);
+      sum = addSameShape(sum, e);
     }
     return sum;
   }

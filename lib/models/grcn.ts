@@ -49,6 +49,7 @@ import { Dataset, Modality, MODALITIES } from '../data/dataset';
 import { userItemGraph } from '../data/graphs';
 import { CkdError } from '../errors';
 import { gatherRows, sddmm, segmentSoftmax, spmmWeighted } from '../engine/graph-ops';
+import { addSameShape } from '../engine/lean-ops';
 import { Rng } from '../engine/random';
 import { SparseMatrix } from '../engine/sparse-matrix';
 import {
@@ -143,7 +144,7 @@ export class Grcn implements Backbone {
       const x = l2NormalizeRows(this.idEmb);
       const h1 = spmmWeighted(this.graph, w, x);
       const h2 = spmmWeighted(this.graph, w, h1);
-      const blocks = [tf.add(tf.add(x, h1), h2) as tf.Tensor2D, ...content];
+      const blocks = [addSameShape(addSameShape(x, h1), h2), ...content];
       // Batch rows are gathered per block and then concatenated: a column concat (and its
       // gradient, a column split) of all N rows costs more on wasm than the whole gather.
       const pick = (idx: Int32Array | undefined, from: number, count: number): tf.Tensor2D => tf.concat(
@@ -163,7 +164,7 @@ export class Grcn implements Backbone {
     const feat = kept ? this.features[m].project(w, b) : repeatRow(this.features[m].projectMean(w, b), this.numItems);
     const h = tf.concat([l2NormalizeRows(pref), l2NormalizeRows(leakyRelu(feat, LEAKY_SLOPE))], 0) as tf.Tensor2D;
     const alpha = segmentSoftmax(this.graph, sddmm(this.graph, h, h));
-    const rep = tf.add(h, spmmWeighted(this.graph, alpha, h)) as tf.Tensor2D;
+    const rep = addSameShape(h, spmmWeighted(this.graph, alpha, h));
     const conf = kept
       ? tf.reshape(gatherRows(this.conf[m], this.edgeSource), [this.graph.nnz]) as tf.Tensor1D
       : tf.mean(this.conf[m]);

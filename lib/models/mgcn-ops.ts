@@ -8,7 +8,7 @@
  * the stock ops are used.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { gatherTranspose } from '../engine/dense-kernels';
+import { gatherTranspose, matMulKernel } from '../engine/dense-kernels';
 
 const FAST_BACKENDS = ['wasm', 'cpu'];
 const fast = (): boolean => FAST_BACKENDS.includes(tf.getBackend());
@@ -21,11 +21,11 @@ const matMulOp = tf.customGrad((...args: unknown[]) => {
   const save = args[2] as tf.GradSaveFunc;
   save([a, b]);
   return {
-    value: tf.matMul(a, b),
+    value: matMulKernel(a, b),
     gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
       const g = dy as tf.Tensor2D;
       const [as, bs] = saved as [tf.Tensor2D, tf.Tensor2D];
-      return [tf.matMul(g, t(bs)), tf.matMul(t(as), g)];
+      return [matMulKernel(g, t(bs)), matMulKernel(t(as), g)];
     },
   };
 });
@@ -41,11 +41,11 @@ const matMulBtOp = tf.customGrad((...args: unknown[]) => {
   const save = args[2] as tf.GradSaveFunc;
   save([a, b]);
   return {
-    value: tf.matMul(a, t(b)),
+    value: matMulKernel(a, t(b)),
     gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
       const g = dy as tf.Tensor2D;
       const [as, bs] = saved as [tf.Tensor2D, tf.Tensor2D];
-      return [tf.matMul(g, bs), tf.matMul(t(g), as)];
+      return [matMulKernel(g, bs), matMulKernel(t(g), as)];
     },
   };
 });

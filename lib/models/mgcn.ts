@@ -58,6 +58,7 @@ import { itemKnnGraph } from '../data/knn';
 import { CkdError } from '../errors';
 import { CsrMatrix } from '../engine/csr';
 import { gatherRows, spmm } from '../engine/graph-ops';
+import { addSameShape } from '../engine/lean-ops';
 import { Rng } from '../engine/random';
 import { SparseMatrix } from '../engine/sparse-matrix';
 import {
@@ -190,7 +191,7 @@ export class Mgcn implements Backbone {
       let sum = e0;
       for (let l = 0; l < this.params.uiLayers; l++) {
         e = spmm(this.adj, e);
-        sum = tf.add(sum, e);
+        sum = addSameShape(sum, e);
       }
       const H = tf.div(sum, this.params.uiLayers + 1) as tf.Tensor2D;
 
@@ -205,7 +206,7 @@ export class Mgcn implements Backbone {
         tf.mul(preferGate('text'), tf.sub(Mt, common)),
         common,
       ]), 3) as tf.Tensor2D;
-      const z = tf.add(H, side) as tf.Tensor2D;
+      const z = addSameShape(H, side as tf.Tensor2D);
 
       // All rows are gathered too (a range): slightly cheaper than tf.slice forward + backward on wasm.
       const userIdx = rows.users ?? this.ranges.users;

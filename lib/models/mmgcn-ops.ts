@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Modality, MODALITIES } from '../data/dataset';
-import { gatherTranspose } from '../engine/dense-kernels';
+import { gatherTranspose, matMulKernel } from '../engine/dense-kernels';
 import { gatherRows } from '../engine/graph-ops';
 import { CkdError } from '../errors';
 import { Rng } from '../engine/random';
@@ -29,15 +29,15 @@ const linearOp = tf.customGrad((...args: unknown[]) => {
   const save = args[3] as tf.GradSaveFunc;
   save([x, w]);
   return {
-    value: tf.add(tf.matMul(x, w), b),
+    value: tf.add(matMulKernel(x, w), b),
     gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
       const g = dy as tf.Tensor2D;
       const [xs, ws] = saved as [tf.Tensor2D, tf.Tensor2D];
       return [
-        tf.matMul(g, tf.transpose(ws)),
-        tf.matMul(gatherTranspose(xs), g),
+        matMulKernel(g, tf.transpose(ws)),
+        matMulKernel(gatherTranspose(xs), g),
         // Column sums as a product with a row of ones: tfjs-wasm's Sum over axis 0 transposes first.
-        tf.reshape(tf.matMul(tf.ones([1, g.shape[0]]), g), [g.shape[1]]),
+        tf.reshape(matMulKernel(tf.ones([1, g.shape[0]]), g), [g.shape[1]]),
       ];
     },
   };
@@ -53,9 +53,13 @@ function leakyOp(alpha: number) {
   return tf.customGrad((...args: unknown[]) => {
     const x = args[0] as tf.Tensor;
     const save = args[1] as tf.GradSaveFunc;
-    save([x]);
+    const y = tf.add(tf.mul(tf.relu(x), 1 - alpha), tf.mul(x, alpha));
+    // The output, not the input: with 0 <= alpha < 1, y > 0 exactly where x > 0, so the gradient
+    // is the same, and y is usually kept anyway as the next layer's saved input (MMGCN keeps two
+    // fewer N x d tensors per graph layer for its backward pass).
+    save([y]);
     return {
-      value: tf.add(tf.mul(tf.relu(x), 1 - alpha), tf.mul(x, alpha)),
+      value: y,
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
         tf.mul(dy as tf.Tensor, tf.add(tf.mul(tf.step(saved[0]), 1 - alpha), alpha)),
     };
@@ -64,8 +68,9 @@ function leakyOp(alpha: number) {
 
 const leakyOps = new Map<number, ReturnType<typeof leakyOp>>();
 
-/** LeakyReLU with negative slope alpha (torch F.leaky_relu, default 0.01). */
+/** LeakyReLU with negative slope alpha, 0 <= alpha < 1 (torch F.leaky_relu, default 0.01). */
 export function leakyRelu<T extends tf.Tensor>(x: T, alpha = 0.01): T {
+  if (!(alpha >= 0 && alpha < 1)) throw new Error(`leakyRelu: slope ${alpha} outside [0, 1)`);
   if (!fast()) return tf.leakyRelu(x, alpha);
   let op = leakyOps.get(alpha);
   if (!op) leakyOps.set(alpha, (op = leakyOp(alpha)));

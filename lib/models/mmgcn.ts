@@ -39,6 +39,7 @@ import { Dataset, Modality, MODALITIES } from '../data/dataset';
 import { userItemGraph } from '../data/graphs';
 import { CkdError } from '../errors';
 import { gatherRows, spmm } from '../engine/graph-ops';
+import { addSameShape, scale } from '../engine/lean-ops';
 import { Rng } from '../engine/random';
 import { SparseMatrix } from '../engine/sparse-matrix';
 import {
@@ -127,7 +128,7 @@ export class Mmgcn implements Backbone {
       const U = this.numUsers;
       const idEmb = tf.concat([this.userId, this.itemId], 0) as tf.Tensor2D;
       const [v, t] = MODALITIES.map(m => this.branch(m, mask, idEmb));
-      const rep = tf.mul(tf.add(v, t), 0.5) as tf.Tensor2D;
+      const rep = scale(addSameShape(v, t), 0.5);
       if (!rows.users && !rows.items) {
         return { users: tf.slice(rep, [0, 0], [U, -1]), items: tf.slice(rep, [U, 0], [this.numItems, -1]) };
       }
@@ -152,8 +153,8 @@ export class Mmgcn implements Backbone {
     let x = l2NormalizeRows(tf.concat([pref, feat], 0) as tf.Tensor2D);
     for (const layer of this.gcn[m]) {
       const h = leakyRelu(spmm(this.graph, denseLinear(x, layer.conv.w, layer.conv.b)), LEAKY_SLOPE);
-      const xHat = tf.add(leakyRelu(denseLinear(x, layer.lin.w, layer.lin.b), LEAKY_SLOPE), idEmb) as tf.Tensor2D;
-      x = leakyRelu(tf.add(denseLinear(h, layer.g.w, layer.g.b), xHat) as tf.Tensor2D, LEAKY_SLOPE);
+      const xHat = addSameShape(leakyRelu(denseLinear(x, layer.lin.w, layer.lin.b), LEAKY_SLOPE), idEmb);
+      x = leakyRelu(addSameShape(denseLinear(h, layer.g.w, layer.g.b), xHat), LEAKY_SLOPE);
     }
     return x;
   }
