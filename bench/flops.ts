@@ -206,5 +206,7 @@ export function trainStepFlops(model: string, s: WorkloadShape, method: 'plain' 
  */
 export function validationFlops(model: string, s: WorkloadShape, mask: ModalityMask): { forward: Flops; scoring: number } {
   const c = costModel(model);
-  return { forward: sum(c.forward(s, mask, { users: s.users, items: s.items }), false), scoring: 2 * s.users * s.items * c.outDim(s) };
+  // VBPR and DeepStyle: an ablated modality's item block is constant, left out of the scores (lib/eval/constant-columns.ts).
+  const width = c === vbprLike && mask !== 'all' ? c.outDim(s) - s.dim : c.outDim(s);
+  return { forward: sum(c.forward(s, mask, { users: s.users, items: s.items }), false), scoring: 2 * s.users * s.items * width };
 }

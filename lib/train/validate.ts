@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Dataset } from '../data/dataset';
 import { evaluateRanking, EvaluationResult, readEmbeddings } from '../eval';
+import { dropConstantItemColumns } from '../eval/constant-columns';
 import { NdcgVariant } from '../eval/metrics';
 import { Backbone, ModalityMask } from '../models/backbone';
 
@@ -21,7 +22,7 @@ export async function evaluateBackbone(
   for (const mask of masks) {
     const reps = model.forward(mask, {}, false);
     try {
-      const emb = await readEmbeddings(reps.users, reps.items);
+      const emb = dropConstantItemColumns(await readEmbeddings(reps.users, reps.items));
       out[mask] = await evaluateRanking({ ...emb, exclude: data.train, targets: data[split], ks, ndcg, perUser });
     } finally {
       tf.dispose([reps.users, reps.items]);
