@@ -5,9 +5,10 @@
  * estimate. Graph kernels are not counted: their records do not carry the sparse matrix's size.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { MATMUL } from '../lib/engine/dense-kernels';
 import { fixedGemmFlops } from '../lib/engine/fixed-gemm';
 
-const MATMUL_KERNELS = new Set(['BatchMatMul', '_FusedMatMul']);
+const MATMUL_KERNELS = new Set(['BatchMatMul', '_FusedMatMul', MATMUL]);
 
 const product = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
 

@@ -57,14 +57,16 @@ async function main(): Promise<number> {
     log(`measuring dense GEMM throughput on '${backend}'`);
     const gemm = measureGemm(workloadGemmShapes(shape, opts.quick ? 256 : 2048), gemmReps);
     const best = bestGemm(gemm);
-    log(`dense GEMM: best ${best.gflops.toFixed(1)} GFLOP/s (${best.label})`);
+    const cores = os.availableParallelism();
+    const peakGflops = best.gflops * cores;
+    log(`dense GEMM: best one-thread ${best.gflops.toFixed(1)} GFLOP/s (${best.label}, ${best.engine}); bounds use ${cores} x that`);
 
     const rows: BackboneRow[] = [];
     for (const model of opts.models) {
       const t0 = process.hrtime.bigint();
       const row = await runChild({
         dataFile: snapshot, resultFile: path.join(workDir, `${model}.row.json`), model, steps: opts.steps, batchSize: BATCH,
-        gflops: best.gflops, countFlops: true,
+        gflops: peakGflops, countFlops: true,
       }, workDir, stepsPerEpoch);
       rows.push(row);
       const rss = row.peakRssMiB === null ? 'unknown' : `${row.peakRssMiB.toFixed(0)} MiB`;
@@ -80,7 +82,7 @@ async function main(): Promise<number> {
       featureDims: shape.featureDims, universalCount: shape.universalCount, stepsPerEpoch, rankingThreads: defaultThreads(),
     };
     const record = benchRecord('bench', setting, rows, {
-      gemm: { reps: gemmReps, results: gemm, bestGflops: best.gflops, best: best.label },
+      gemm: { reps: gemmReps, results: gemm, bestGflops: best.gflops, best: `${best.label}, ${best.engine}`, cores, peakGflops },
       targets, targetsAtScale: opts.preset === 'baby-scale', peakRssMiB: overallPeak, dataSeconds,
     });
     writeRecordFile(opts.out, record);
@@ -89,7 +91,7 @@ async function main(): Promise<number> {
       process.stdout.write(JSON.stringify(record, null, 1) + '\n');
     } else {
       process.stdout.write(renderReport({
-        preset: opts.preset, backend, batchSize: BATCH, steps: opts.steps, stepsPerEpoch, rankingThreads: defaultThreads(), rows, gemm, gemmBest: best, gemmReps,
+        preset: opts.preset, backend, batchSize: BATCH, steps: opts.steps, stepsPerEpoch, rankingThreads: defaultThreads(), rows, gemm, gemmBest: best, gemmReps, cores,
         targets, peakRssMiB: overallPeak, dataSeconds,
       }) + '\n');
     }

@@ -11,6 +11,8 @@ export interface ReportInput {
   steps: number;
   stepsPerEpoch: number;
   rankingThreads: number;
+  /** Cores the lower bounds count (the machine's). */
+  cores: number;
   rows: BackboneRow[];
   gemm: GemmResult[];
   gemmBest: GemmResult;
@@ -60,12 +62,12 @@ export function renderReport(r: ReportInput): string {
     '',
     grid(header, body),
     '',
-    `lb = compute lower bound: estimated FLOPs (bench/flops.ts) / the best one-thread dense GEMM rate below; a validation's `
-      + `scores run on ${r.rankingThreads} ranking thread(s), so its bound divides them by ${r.rankingThreads} x that rate.`,
+    `lb = compute lower bound: estimated FLOPs (bench/flops.ts) / the machine's dense peak, the best one-thread GEMM rate below x ${r.cores} cores `
+      + `(training runs its feature products on ${r.cores} threads and a validation its scores on ${r.rankingThreads}; the rest runs on one).`,
     `Peak RSS: high-water mark of the process that measured the backbone (one process each; overall ${f(r.peakRssMiB, 0)} MiB).`,
-    `dense GEMM, tf.matMul float32 on '${r.backend}', best of ${r.gemmReps}:`,
-    ...r.gemm.map(g => `  ${g.label.padEnd(34)} ${`${g.m}x${g.k}x${g.n}`.padStart(16)}  ${f(g.gflops, 1).padStart(7)} GFLOP/s  (${f(g.seconds * 1000, 1)} ms)`),
-    `  bounds use ${f(r.gemmBest.gflops, 1)} GFLOP/s (${r.gemmBest.label})`,
+    `dense GEMM, float32 on '${r.backend}', best of ${r.gemmReps}:`,
+    ...r.gemm.map(g => `  ${g.label.padEnd(34)} ${`${g.m}x${g.k}x${g.n}`.padStart(16)}  ${g.engine.padEnd(27)} ${f(g.gflops, 1).padStart(7)} GFLOP/s  (${f(g.seconds * 1000, 1)} ms)`),
+    `  bounds use ${r.cores} x ${f(r.gemmBest.gflops, 1)} GFLOP/s (${r.gemmBest.label}, ${r.gemmBest.engine})`,
   ];
   const checked = r.rows.filter(x => x.plain?.denseEstimateOverCounted !== undefined || x.ckd?.denseEstimateOverCounted !== undefined);
   if (checked.length) {

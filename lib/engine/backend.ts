@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { defaultGemmThreads } from './fixed-gemm';
 import { CkdError } from '../errors';
 
 /**
@@ -164,10 +165,15 @@ function isAlias(pkg: string): boolean {
 async function describe(name: BackendName): Promise<string> {
   if (name === 'wasm') {
     const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-    return ` (single-threaded${simd ? ', SIMD' : ', no SIMD'}; project graph kernels)`;
+    return ` (${simd ? 'SIMD' : 'no SIMD'}; project kernels: graph ops, Adam, dense products, fixed-feature products on ${threadsNote()})`;
   }
-  if (name === 'cpu') return ' (plain JavaScript; project graph kernels)';
+  if (name === 'cpu') return ` (plain JavaScript; project kernels, fixed-feature products on ${threadsNote()})`;
   return ' (native TensorFlow)';
+}
+
+function threadsNote(): string {
+  const n = defaultGemmThreads();
+  return `${n} thread${n === 1 ? '' : 's'}`;
 }
 
 function firstLine(e: unknown): string {
