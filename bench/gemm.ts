@@ -58,7 +58,7 @@ function bestTime(run: () => void, reps: number): number {
 /**
  * Times each shape with tf.matMul(A, B), and with the project kernel the models run it on: the
  * projections (k = a feature width) with FixedGemm on its default threads, the others with
- * matMulKernel where the width is a multiple of 8.
+ * matMulKernel where it applies (width a multiple of 8, at most 256).
  */
 export function measureGemm(shapes: GemmShape[], reps: number): GemmResult[] {
   const out: GemmResult[] = [];
@@ -75,7 +75,7 @@ export function measureGemm(shapes: GemmShape[], reps: number): GemmResult[] {
         const w = b.dataSync() as Float32Array;
         out.push(result(s, `project kernel, ${gemm.threads} thread(s)`, bestTime(() => { gemm.forward(w, s.n); }, reps), gemm.threads));
         gemm.dispose();
-      } else {
+      } else if (s.n <= 256) {
         out.push(result(s, 'project kernel, 1 thread', bestTime(() => tf.tidy(() => { matMulKernel(a, b).dataSync(); }), reps)));
       }
     }

@@ -90,3 +90,21 @@ describe('engine backend selection', () => {
     });
   });
 });
+
+describe('engine: Identity shares the buffer on wasm', () => {
+  it('tf.clone and saved tensors share the input buffer; each stays valid until its own dispose', async () => {
+    await backendModule.initEngine({ backend: 'wasm', quiet: true });
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const x = tf.tensor2d([[1, 2], [3, 4]]);
+    const ids = backend.numDataIds();
+    const y = tf.clone(x);
+    assert.strictEqual(backend.numDataIds(), ids, 'no new buffer');
+    x.dispose();
+    assert.deepStrictEqual(Array.from(y.dataSync()), [1, 2, 3, 4]);
+    y.dispose();
+    assert.strictEqual(backend.numDataIds(), ids - 1, 'the buffer is freed with the last reference');
+    const s = tf.tensor1d(['a', 'b'], 'string');
+    assert.deepStrictEqual(tf.clone(s).dataSync(), ['a', 'b']);
+    s.dispose();
+  });
+});

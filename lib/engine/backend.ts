@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { defaultGemmThreads } from './fixed-gemm';
+import { shareIdentityBuffers } from './shared-identity';
 import { CkdError } from '../errors';
 
 /**
@@ -91,6 +92,7 @@ function registerBundledBackends(): void {
   require('@tensorflow/tfjs-backend-wasm');
   // The threaded wasm build does not run in Node: make sure the single-threaded (SIMD) one loads.
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  shareIdentityBuffers();
   bundledRegistered = true;
 }
 
