@@ -34,7 +34,8 @@ function overview(): string {
   const width = Math.max(...names.map(n => n.length)) + 4;
   return ['usage: ckd COMMAND [options]   (ckd COMMAND --help for its options)', '', 'commands:',
     ...names.map(n => `  ${n.padEnd(width)}${COMMANDS[n].spec.summary}`),
-    '', 'environment: CKD_BACKEND=tensorflow|wasm|cpu chooses the tfjs backend (default: the fastest available).'].join('\n');
+    '', 'environment: CKD_BACKEND=tensorflow|wasm|cpu chooses the tfjs backend (default: the fastest available);',
+    '  CKD_GEMM_THREADS=N threads for the fixed-feature products (default: min(2, cores); results do not depend on it).'].join('\n');
 }
 
 /** Finds the command named by the first one or two words. */

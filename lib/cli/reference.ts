@@ -9,6 +9,7 @@ export function cliReference(): string {
     'Generated from the commands\' own help by `npm run docs`; a test keeps it current.',
     'Errors a user can fix print one line on stderr and exit with code 2.',
     'The environment variable `CKD_BACKEND` (`tensorflow`, `wasm` or `cpu`) chooses the tfjs backend; by default the fastest available is used and named on stderr.',
+    '`CKD_GEMM_THREADS` (1 to 16) sets the threads of the fixed-feature products (default: min(2, cores); `ckd reproduce --jobs N` gives each worker cores / N); results are the same bits for any number.',
     '',
   ];
   for (const [name, command] of Object.entries(COMMANDS)) {

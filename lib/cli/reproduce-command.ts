@@ -1,4 +1,5 @@
 import { spawn } from 'child_process';
+import * as os from 'os';
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadDataset, writeDataset } from '../data/loaders';
@@ -25,7 +26,7 @@ export const reproduceSpec: CommandSpec = {
     { name: 'data', value: 'DIR', help: 'data folder (LATTICE or MMRec layout); the embedded default data set is generated there when it is data/default and absent', default: 'data/default' },
     { name: 'preset', value: 'NAME', help: `${PRESET_NAMES.join(' or ')}: quick is one seed and 10 epochs on VBPR and EgoGCN; full is the paper's protocol (3 seeds, six backbones, four methods, ablations)`, default: 'quick' },
     { name: 'out', value: 'DIR', help: 'results folder (store.jsonl, teachers/, report.html, tables.md, figures)', default: 'results/<preset>-<data set name>' },
-    { name: 'jobs', value: 'N', help: 'worker processes training cells in parallel (each takes whole backbone-and-seed groups)', default: '1' },
+    { name: 'jobs', value: 'N', help: 'worker processes training cells in parallel (each takes whole backbone-and-seed groups, and cores / N threads for its fixed-feature products unless CKD_GEMM_THREADS is set)', default: '1' },
     { name: 'models', value: 'LIST', help: 'only these backbones (comma-separated)' },
     { name: 'shard', value: 'K/N', help: 'run only the K-th of N shards of the cells and write no report (what --jobs uses)' },
     { name: 'report-only', help: 'train nothing: write the report from the cells already finished' },
@@ -98,7 +99,10 @@ async function runWorkers(argv: string[], jobs: number, log: (s: string) => void
   const bin = path.join(PROJECT_ROOT, 'bin', 'ckd.js');
   const base = argv.filter((x, k) => !(x === '--jobs' || argv[k - 1] === '--jobs'));
   const codes = await Promise.all(Array.from({ length: jobs }, (_, k) => new Promise<number>(resolve => {
-    const child = spawn(process.execPath, [bin, 'reproduce', ...base, '--shard', `${k + 1}/${jobs}`], { stdio: ['ignore', 'inherit', 'pipe'] });
+    // The workers share the cores: each gets its share of threads for the fixed-feature products
+    // unless CKD_GEMM_THREADS says otherwise (results do not depend on it).
+    const env = { ...process.env, CKD_GEMM_THREADS: process.env.CKD_GEMM_THREADS || String(Math.max(1, Math.floor(os.availableParallelism() / jobs))) };
+    const child = spawn(process.execPath, [bin, 'reproduce', ...base, '--shard', `${k + 1}/${jobs}`], { stdio: ['ignore', 'inherit', 'pipe'], env });
     let buf = '';
     child.stderr.on('data', (d: Buffer) => {
       buf += d.toString();
