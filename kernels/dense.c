@@ -50,3 +50,14 @@ EXPORT i32 count_out_of_range(const i32 *idx, i32 k, i32 n) {
   for (i32 i = 0; i < k; i++) bad += (unsigned)idx[i] >= (unsigned)n;
   return bad;
 }
+
+/* y (rows x size) = columns [begin, begin + size) of x (rows x ncols). */
+EXPORT void copy_columns(const float *x, float *y, i32 rows, i32 ncols, i32 begin, i32 size) {
+  for (i32 r = 0; r < rows; r++) {
+    const float *src = x + r * ncols + begin;
+    float *dst = y + r * size;
+    i32 j = 0;
+    for (; j + 4 <= size; j += 4) wasm_v128_store(dst + j, wasm_v128_load(src + j));
+    for (; j < size; j++) dst[j] = src[j];
+  }
+}

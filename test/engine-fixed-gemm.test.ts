@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../lib/engine/backend';
-import { matMulKernel } from '../lib/engine/dense-kernels';
+import { columns, concatColumns, matMulKernel } from '../lib/engine/dense-kernels';
 import { defaultGemmThreads, FixedGemm } from '../lib/engine/fixed-gemm';
 import { Rng } from '../lib/engine/random';
 import { WasmHeap } from '../lib/engine/wasm-heap';
@@ -66,6 +66,18 @@ describe('engine fixed-matrix products on threads (FixedGemm)', () => {
       await tf.setBackend('wasm');
     });
   }
+
+  it('concatColumns: tf.concat along columns, its gradient split by the columns kernel, the same bits', () => {
+    const rng = new Rng('concat');
+    const parts = [[7, 5], [7, 8], [7, 3]].map(([r, c]) => tf.tensor2d(randArray(rng, r * c), [r, c]));
+    const dy = tf.tensor2d(randArray(rng, 7 * 16), [7, 16]);
+    const ours = tf.grads((...xs: tf.Tensor[]) => concatColumns(xs as tf.Tensor2D[]))(parts, dy);
+    const stock = tf.grads((...xs: tf.Tensor[]) => tf.concat(xs as tf.Tensor2D[], 1))(parts, dy);
+    assert.ok(sameBits(concatColumns(parts).dataSync(), tf.concat(parts, 1).dataSync()), 'value');
+    ours.forEach((g, k) => assert.ok(sameBits(g.dataSync(), stock[k].dataSync()), `gradient of part ${k}`));
+    assert.throws(() => columns(dy, 10, 7), /cannot take \[10, 17\)/);
+    tf.dispose([...parts, dy, ...ours, ...stock]);
+  });
 
   it('runs on a second thread when told to (the compiled worker script is present)', () => {
     const g = new FixedGemm(new Float32Array(8), 2, 4, 2);

@@ -63,6 +63,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Dataset, Modality, MODALITIES } from '../data/dataset';
 import { userItemGraph } from '../data/graphs';
 import { CkdError } from '../errors';
+import { concatColumns } from '../engine/dense-kernels';
 import { gatherRows, sddmm, segmentSoftmax, spmm, spmmWeighted } from '../engine/graph-ops';
 import { addSameShape, scale } from '../engine/lean-ops';
 import { Rng } from '../engine/random';
@@ -200,7 +201,7 @@ export class EgoGcn implements Backbone {
       // Rows are gathered from each part before concatenating: the gradient of a concat along
       // columns of the full N x 192 matrix (a split) is slow on the wasm backend. All rows are
       // gathered too (a range): slightly cheaper than tf.slice forward + backward on wasm.
-      const pick = (idx: Int32Array) => tf.concat(parts.map(t => gatherRows(t, idx)), 1) as tf.Tensor2D;
+      const pick = (idx: Int32Array) => concatColumns(parts.map(t => gatherRows(t, idx)));
       return {
         users: pick(rows.users ?? this.ranges.users),
         items: pick(rows.items ? rows.items.map(i => i + U) : this.ranges.items),

@@ -48,6 +48,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Dataset, Modality, MODALITIES } from '../data/dataset';
 import { userItemGraph } from '../data/graphs';
 import { CkdError } from '../errors';
+import { concatColumns } from '../engine/dense-kernels';
 import { gatherRows, sddmm, segmentSoftmax, spmmWeighted } from '../engine/graph-ops';
 import { addSameShape } from '../engine/lean-ops';
 import { Rng } from '../engine/random';
@@ -147,8 +148,8 @@ export class Grcn implements Backbone {
       const blocks = [addSameShape(addSameShape(x, h1), h2), ...content];
       // Batch rows are gathered per block and then concatenated: a column concat (and its
       // gradient, a column split) of all N rows costs more on wasm than the whole gather.
-      const pick = (idx: Int32Array | undefined, from: number, count: number): tf.Tensor2D => tf.concat(
-        blocks.map(b => idx ? gatherRows(b, from ? idx.map(i => i + from) : idx) : tf.slice(b, [from, 0], [count, -1])), 1) as tf.Tensor2D;
+      const pick = (idx: Int32Array | undefined, from: number, count: number): tf.Tensor2D => concatColumns(
+        blocks.map(b => idx ? gatherRows(b, from ? idx.map(i => i + from) : idx) : tf.slice(b, [from, 0], [count, -1]) as tf.Tensor2D));
       return { users: pick(rows.users, 0, U), items: pick(rows.items, U, this.numItems) };
     });
   }

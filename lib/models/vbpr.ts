@@ -10,6 +10,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Dataset, Modality, MODALITIES } from '../data/dataset';
+import { concatColumns } from '../engine/dense-kernels';
 import { gatherRows } from '../engine/graph-ops';
 import { Rng } from '../engine/random';
 import { FixedFeatures } from './fixed-features';
@@ -83,8 +84,8 @@ export class Vbpr implements Backbone {
       const ni = rows.items ? rows.items.length : this.itemId.shape[0];
       const uid = (rows.users ? gatherRows(this.userId, rows.users) : this.userId) as tf.Tensor2D;
       const iid = (rows.items ? gatherRows(this.itemId, rows.items) : this.itemId) as tf.Tensor2D;
-      const users = tf.concat([uid, ...MODALITIES.map(m => this.userPart(m, mask, rows.users, nu))], 1);
-      const items = tf.concat([iid, ...MODALITIES.map(m => this.itemContent(m, mask, rows.items, ni))], 1);
+      const users = concatColumns([uid, ...MODALITIES.map(m => this.userPart(m, mask, rows.users, nu))]);
+      const items = concatColumns([iid, ...MODALITIES.map(m => this.itemContent(m, mask, rows.items, ni))]);
       return { users, items };
     });
   }
