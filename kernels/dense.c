@@ -61,3 +61,29 @@ EXPORT void copy_columns(const float *x, float *y, i32 rows, i32 ncols, i32 begi
     for (; j < size; j++) dst[j] = src[j];
   }
 }
+
+/* out[t] = sum_k U[users[t], k] * (I[a[t], k] - I[b[t], k]), summed in k order (the order of
+ * tfjs-backend-wasm's Sum), four triples at a time so that their add chains overlap. */
+EXPORT void triple_margins(const float *U, const float *I, const i32 *users, const i32 *a, const i32 *b,
+                           i32 n, i32 d, float *out) {
+  i32 t = 0;
+  for (; t + 4 <= n; t += 4) {
+    const float *u0 = U + users[t] * d, *u1 = U + users[t + 1] * d, *u2 = U + users[t + 2] * d, *u3 = U + users[t + 3] * d;
+    const float *a0 = I + a[t] * d, *a1 = I + a[t + 1] * d, *a2 = I + a[t + 2] * d, *a3 = I + a[t + 3] * d;
+    const float *b0 = I + b[t] * d, *b1 = I + b[t + 1] * d, *b2 = I + b[t + 2] * d, *b3 = I + b[t + 3] * d;
+    float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (i32 k = 0; k < d; k++) {
+      s0 = s0 + u0[k] * (a0[k] - b0[k]);
+      s1 = s1 + u1[k] * (a1[k] - b1[k]);
+      s2 = s2 + u2[k] * (a2[k] - b2[k]);
+      s3 = s3 + u3[k] * (a3[k] - b3[k]);
+    }
+    out[t] = s0; out[t + 1] = s1; out[t + 2] = s2; out[t + 3] = s3;
+  }
+  for (; t < n; t++) {
+    const float *u0 = U + users[t] * d, *a0 = I + a[t] * d, *b0 = I + b[t] * d;
+    float s0 = 0;
+    for (i32 k = 0; k < d; k++) s0 = s0 + u0[k] * (a0[k] - b0[k]);
+    out[t] = s0;
+  }
+}

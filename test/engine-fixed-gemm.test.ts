@@ -1,7 +1,8 @@
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../lib/engine/backend';
-import { columns, concatColumns, matMulKernel } from '../lib/engine/dense-kernels';
+import { columns, concatColumns, matMulKernel, tripleMarginsKernel } from '../lib/engine/dense-kernels';
+import { gatherRows } from '../lib/engine/graph-ops';
 import { defaultGemmThreads, FixedGemm } from '../lib/engine/fixed-gemm';
 import { Rng } from '../lib/engine/random';
 import { WasmHeap } from '../lib/engine/wasm-heap';
@@ -77,6 +78,17 @@ describe('engine fixed-matrix products on threads (FixedGemm)', () => {
     ours.forEach((g, k) => assert.ok(sameBits(g.dataSync(), stock[k].dataSync()), `gradient of part ${k}`));
     assert.throws(() => columns(dy, 10, 7), /cannot take \[10, 17\)/);
     tf.dispose([...parts, dy, ...ours, ...stock]);
+  });
+
+  it('tripleMarginsKernel: the bits of gather, subtract, multiply and sum on wasm; bad indices refused', () => {
+    const rng = new Rng('triples');
+    const [U, I, d, n] = [31, 17, 24, 103];
+    const users = tf.tensor2d(randArray(rng, U * d), [U, d]), items = tf.tensor2d(randArray(rng, I * d), [I, d]);
+    const u = Int32Array.from({ length: n }, () => rng.int(U)), a = Int32Array.from({ length: n }, () => rng.int(I)), b = Int32Array.from({ length: n }, () => rng.int(I));
+    const stock = tf.tidy(() => tf.sum(tf.mul(gatherRows(users, u), tf.sub(gatherRows(items, a), gatherRows(items, b))), 1).dataSync());
+    assert.ok(sameBits(tripleMarginsKernel(users, items, u, a, b).dataSync(), stock));
+    assert.throws(() => tripleMarginsKernel(users, items, u, Int32Array.from(a, (x, k) => (k === 3 ? I : x)), b), /item index out of range \[0, 17\) in 1 of 103/);
+    tf.dispose([users, items]);
   });
 
   it('runs on a second thread when told to (the compiled worker script is present)', () => {

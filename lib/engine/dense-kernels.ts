@@ -17,6 +17,8 @@ export const GATHER_TRANSPOSE = 'CkdGatherTranspose';
  * ~30. Each entry is one float32 sum in k order: the same bits as tfjs-backend-wasm's matMul (tested).
  */
 export const MATMUL = 'CkdMatMul';
+/** CkdTripleMargins {users, items, u, a, b}: U[u] . (I[a] - I[b]) per triple, summed in k order. */
+export const TRIPLE_MARGINS = 'CkdTripleMargins';
 /** CkdColumns {x} {begin, size}: columns [begin, begin + size) of a float32 matrix (tfjs's column slice is slow on wasm). */
 export const COLUMNS = 'CkdColumns';
 const BACKENDS = ['wasm', 'cpu'];
@@ -43,6 +45,28 @@ function registerDenseKernels(): void {
         }
         const out = c.output([D, k], 'float32');
         c.exports.gather_transpose(c.input(x), idx, out.ptr, k, D, D);
+        return out.info;
+      }),
+    });
+  }
+  for (const backendName of BACKENDS) {
+    if (tf.getKernel(TRIPLE_MARGINS, backendName)) continue;
+    tf.registerKernel({
+      kernelName: TRIPLE_MARGINS,
+      backendName,
+      kernelFunc: ({ inputs, backend }) => withKernelCall('dense', backend, (c): TensorInfo => {
+        const { users, items, u, a, b } = inputs as Record<'users' | 'items' | 'u' | 'a' | 'b', TensorInfo>;
+        const [numUsers, d] = users.shape;
+        const [numItems, d2] = items.shape;
+        const n = u.shape[0];
+        if (d !== d2 || a.shape[0] !== n || b.shape[0] !== n) throw new Error(`tripleMargins: tables [${users.shape}] and [${items.shape}], triples ${n}/${a.shape[0]}/${b.shape[0]}`);
+        const pu = c.input(u), pa = c.input(a), pb = c.input(b);
+        for (const [p, limit, what] of [[pu, numUsers, 'user'], [pa, numItems, 'item'], [pb, numItems, 'item']] as const) {
+          const bad = c.exports.count_out_of_range(p, n, limit);
+          if (bad > 0) throw new CkdError(`tripleMargins: ${what} index out of range [0, ${limit}) in ${bad} of ${n} triples`);
+        }
+        const out = c.output([n], 'float32');
+        c.exports.triple_margins(c.input(users), c.input(items), pu, pa, pb, n, d, out.ptr);
         return out.info;
       }),
     });
@@ -141,4 +165,17 @@ export function concatColumns(parts: tf.Tensor2D[]): tf.Tensor2D {
     concatOps.set(key, op);
   }
   return op(...parts);
+}
+
+/** U[users[t]] . (I[a[t]] - I[b[t]]) for fixed tables (no gradient), the same bits as the tensor ops on wasm. */
+export function tripleMarginsKernel(users: tf.Tensor2D, items: tf.Tensor2D, u: Int32Array, a: Int32Array, b: Int32Array): tf.Tensor1D {
+  registerDenseKernels();
+  return tf.tidy(() => tf.engine().runKernel(TRIPLE_MARGINS, {
+    users, items, u: tf.tensor1d(u, 'int32'), a: tf.tensor1d(a, 'int32'), b: tf.tensor1d(b, 'int32'),
+  }, {} as NamedAttrMap) as tf.Tensor1D);
+}
+
+/** Whether the project kernels run on the active backend. */
+export function denseKernelsAvailable(): boolean {
+  return BACKENDS.includes(tf.getBackend());
 }

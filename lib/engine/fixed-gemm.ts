@@ -65,7 +65,7 @@ class GemmThread {
 
   send(req: GemmRequest): void { this.port.postMessage(req); }
 
-  wait(): Float32Array | null {
+  wait(): void {
     const start = Date.now();
     while (Atomics.load(this.flag, 0) === 0) {
       Atomics.wait(this.flag, 0, 0, 1000);
@@ -79,7 +79,6 @@ class GemmThread {
     if (!got) throw new CkdError('fixed-feature product worker raised its flag without a reply');
     const reply = got.message as GemmReply;
     if (!reply.ok) throw new CkdError(`fixed-feature product worker: ${reply.error}`);
-    return reply.result;
   }
 }
 
@@ -96,6 +95,22 @@ function threadPool(n: number): GemmThread[] {
   return pool.slice(0, n);
 }
 
+/**
+ * Operands and results shared with the workers, reused from call to call (growing when needed):
+ * per-call ArrayBuffers of megabytes kept V8's garbage collector busy on the second core.
+ */
+class Exchange {
+  input = new Float32Array(new SharedArrayBuffer(0));
+  output = new Float32Array(new SharedArrayBuffer(0));
+  rows = new Int32Array(new SharedArrayBuffer(0));
+
+  ensure(input: number, output: number, rows: number): void {
+    if (this.input.length < input) this.input = new Float32Array(new SharedArrayBuffer(input * 4));
+    if (this.output.length < output) this.output = new Float32Array(new SharedArrayBuffer(output * 4));
+    if (this.rows.length < rows) this.rows = new Int32Array(new SharedArrayBuffer(rows * 4));
+  }
+}
+
 /** [floor(t n / T), floor((t + 1) n / T)) for t < T. */
 function split(n: number, parts: number): number[] {
   return Array.from({ length: parts + 1 }, (_, t) => Math.floor((t * n) / parts));
@@ -108,6 +123,7 @@ export class FixedGemm {
   private readonly store: GemmStore;
   /** Column slices of F^T: thread t holds [kSplit[t], kSplit[t + 1]). */
   private readonly kSplit: number[];
+  private readonly exchange = new Exchange();
   private disposed = false;
 
   /** F is copied (row-major, rows x cols); `threads` defaults to setGemmThreads / defaultGemmThreads. */
@@ -130,28 +146,41 @@ export class FixedGemm {
     if (error) { this.dispose(); throw error; }
   }
 
-  /** F[rows] W (F W when rows is omitted): W is cols x d, row-major; the result k x d. */
-  forward(w: Float32Array, d: number, rows?: Int32Array): Float32Array {
+  /**
+   * F[rows] W (F W when rows is omitted): W is cols x d, row-major; the result k x d. With
+   * `reuse` the result is a view of a buffer the next call overwrites (copy it first).
+   */
+  forward(w: Float32Array, d: number, rows?: Int32Array, reuse = false): Float32Array {
     this.check(d, w.length, this.cols, 'W', rows);
     const k = rows ? rows.length : this.rows;
-    const idx = rows ?? null;
+    const ex = this.operands(w, this.cols * d, k * d, rows);
+    const idx = rows ? ex.rows.subarray(0, k) : null;
     const at = split(k, this.threads);
-    const blocks = this.everywhere(t => ({ op: 'forward', id: this.id, w, d, idx, lo: at[t], hi: at[t + 1] }));
+    this.everywhere(t => ({ op: 'forward', id: this.id, w: ex.input.subarray(0, w.length), d, idx, lo: at[t], hi: at[t + 1], into: ex.output.subarray(at[t] * d, at[t + 1] * d) }));
     flopCount += 2 * k * this.cols * d;
-    const out = new Float32Array(k * d);
-    blocks.forEach((b, t) => out.set(b, at[t] * d));
-    return out;
+    const out = ex.output.subarray(0, k * d);
+    return reuse ? out : out.slice();
   }
 
-  /** F[rows]^T G (F^T G when rows is omitted): G is k x d, row-major; the result cols x d. */
-  weightGrad(g: Float32Array, d: number, rows?: Int32Array): Float32Array {
-    this.check(d, g.length, rows ? rows.length : this.rows, 'G', rows);
-    const idx = rows ?? null;
-    const blocks = this.everywhere(() => ({ op: 'weightGrad', id: this.id, g, d, idx }));
-    flopCount += 2 * (rows ? rows.length : this.rows) * this.cols * d;
-    const out = new Float32Array(this.cols * d);
-    blocks.forEach((b, t) => out.set(b, this.kSplit[t] * d));
-    return out;
+  /** F[rows]^T G (F^T G when rows is omitted): G is k x d, row-major; the result cols x d (`reuse` as for forward). */
+  weightGrad(g: Float32Array, d: number, rows?: Int32Array, reuse = false): Float32Array {
+    const k = rows ? rows.length : this.rows;
+    this.check(d, g.length, k, 'G', rows);
+    const ex = this.operands(g, k * d, this.cols * d, rows);
+    const idx = rows ? ex.rows.subarray(0, k) : null;
+    this.everywhere(t => ({ op: 'weightGrad', id: this.id, g: ex.input.subarray(0, g.length), d, idx, into: ex.output.subarray(this.kSplit[t] * d, this.kSplit[t + 1] * d) }));
+    flopCount += 2 * k * this.cols * d;
+    const out = ex.output.subarray(0, this.cols * d);
+    return reuse ? out : out.slice();
+  }
+
+  /** The exchange buffers, large enough, holding the operand and the row indices. */
+  private operands(x: Float32Array, inputLength: number, outputLength: number, rows?: Int32Array): Exchange {
+    const ex = this.exchange;
+    ex.ensure(inputLength, outputLength, rows ? rows.length : 0);
+    ex.input.set(x);
+    if (rows) ex.rows.set(rows);
+    return ex;
   }
 
   dispose(): void {
@@ -161,19 +190,17 @@ export class FixedGemm {
     for (const w of this.workers) w.send({ op: 'free', id: this.id });
   }
 
-  /** Posts thread t's request to each worker, runs thread 0's here, then collects in order. */
-  private everywhere(request: (t: number) => GemmRequest): Float32Array[] {
+  /** Posts thread t's request to each worker, runs thread 0's here, then waits for them all. */
+  private everywhere(request: (t: number) => GemmRequest): void {
     this.workers.forEach((w, i) => w.post(request(i + 1)));
     let error: unknown;
-    let mine: Float32Array | undefined;
     try {
-      mine = this.store.run(request(0));
+      this.store.run(request(0));
     } catch (e) { error = e; }
-    const theirs = this.workers.map(w => {
-      try { return w.wait(); } catch (e) { error ??= e; return null; }
-    });
+    for (const w of this.workers) {
+      try { w.wait(); } catch (e) { error ??= e; }
+    }
     if (error) throw error;
-    return [mine!, ...theirs.map(r => r ?? new Float32Array(0))];
   }
 
   private check(d: number, length: number, rowsOfOperand: number, name: string, rows?: Int32Array): void {

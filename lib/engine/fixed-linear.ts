@@ -1,6 +1,16 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FixedGemm } from './fixed-gemm';
 
+/**
+ * A float32 tensor's values for reading at once: a view of the wasm heap (no copy; valid until
+ * tfjs allocates again), or dataSync's array elsewhere.
+ */
+function hostValues(t: tf.Tensor): Float32Array {
+  const b = tf.backend() as unknown as { typedArrayFromHeap?: (t: tf.TensorInfo) => Float32Array };
+  if (tf.getBackend() === 'wasm' && b.typedArrayFromHeap) return b.typedArrayFromHeap(t);
+  return t.dataSync() as Float32Array;
+}
+
 /** A fixed matrix on the host: `rows` x `cols` floats, row-major. */
 export interface HostMatrix {
   data: Float32Array;
@@ -63,13 +73,15 @@ export class FixedLinear {
       const b = withBias ? (args[1] as tf.Tensor1D) : null;
       const d = W.shape[1];
       const k = idx ? idx.length : this.numRows;
-      const XW = tf.tensor2d(gemm.forward(W.dataSync() as Float32Array, d, idx), [k, d]);
+      // tensor2d copies into the wasm heap; tfjs-backend-cpu keeps the array itself: no reuse there.
+      const reuse = tf.getBackend() === 'wasm';
+      const XW = tf.tensor2d(gemm.forward(hostValues(W), d, idx, reuse), [k, d]);
       const value = b ? tf.add(XW, b) : XW;
       return {
         value,
         gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
           const g = dy as tf.Tensor2D;
-          const dW = tf.tensor2d(gemm.weightGrad(g.dataSync() as Float32Array, d, idx), [this.inDim, d]);
+          const dW = tf.tensor2d(gemm.weightGrad(hostValues(g), d, idx, reuse), [this.inDim, d]);
           return b ? [dW, tf.sum(g, 0)] : [dW];
         },
       };

@@ -21,10 +21,10 @@ export interface StoredMatrix {
 export type GemmRequest =
   | { op: 'load'; id: number; data: Float32Array; rows: number; cols: number; kLo: number; kHi: number }
   | { op: 'free'; id: number }
-  /** Rows [lo, hi) of F[idx] W (of F W when idx is null), (hi - lo) x d. */
-  | { op: 'forward'; id: number; w: Float32Array; d: number; idx: Int32Array | null; lo: number; hi: number }
-  /** Rows [kLo, kHi) of F[idx]^T G (of F^T G when idx is null), (kHi - kLo) x d. */
-  | { op: 'weightGrad'; id: number; g: Float32Array; d: number; idx: Int32Array | null };
+  /** Rows [lo, hi) of F[idx] W (of F W when idx is null), (hi - lo) x d, written into `into`. */
+  | { op: 'forward'; id: number; w: Float32Array; d: number; idx: Int32Array | null; lo: number; hi: number; into: Float32Array }
+  /** Rows [kLo, kHi) of F[idx]^T G (of F^T G when idx is null), (kHi - kLo) x d, written into `into`. */
+  | { op: 'weightGrad'; id: number; g: Float32Array; d: number; idx: Int32Array | null; into: Float32Array };
 
 type Exports = Record<string, (...args: number[]) => number>;
 
@@ -43,13 +43,13 @@ export class GemmStore {
     this.heap = new WasmHeap(memory, 1 << 20);
   }
 
-  /** Runs one request; forward and weightGrad return their block of the result. */
-  run(req: GemmRequest): Float32Array | undefined {
+  /** Runs one request; forward and weightGrad write their block of the result into req.into. */
+  run(req: GemmRequest): void {
     switch (req.op) {
-      case 'load': this.load(req.id, req.data, req.rows, req.cols, req.kLo, req.kHi); return undefined;
-      case 'free': this.free(req.id); return undefined;
-      case 'forward': return this.forward(req.id, req.w, req.d, req.idx, req.lo, req.hi);
-      case 'weightGrad': return this.weightGrad(req.id, req.g, req.d, req.idx);
+      case 'load': this.load(req.id, req.data, req.rows, req.cols, req.kLo, req.kHi); return;
+      case 'free': this.free(req.id); return;
+      case 'forward': this.forward(req.id, req.w, req.d, req.idx, req.lo, req.hi, req.into); return;
+      case 'weightGrad': this.weightGrad(req.id, req.g, req.d, req.idx, req.into); return;
     }
   }
 
@@ -71,11 +71,11 @@ export class GemmStore {
     this.matrices.delete(id);
   }
 
-  forward(id: number, w: Float32Array, d: number, idx: Int32Array | null, lo: number, hi: number): Float32Array {
+  forward(id: number, w: Float32Array, d: number, idx: Int32Array | null, lo: number, hi: number, into: Float32Array): void {
     const m = this.matrix(id);
     const n = hi - lo;
-    if (n <= 0) return new Float32Array(0);
-    return this.scratch(h => {
+    if (n <= 0) return;
+    this.scratch(h => {
       const packed = h(this.gemm.gemm_packed_floats(m.cols, d) * 4);
       const wAt = h(w.length * 4);
       const idxAt = idx ? h(n * 4) : 0;
@@ -84,17 +84,17 @@ export class GemmStore {
       if (idx) this.heap.i32(idxAt, n).set(idx.subarray(lo, hi));
       this.gemm.gemm_pack_b(wAt, m.cols, d, packed);
       this.gemm.gemm_nn(idx ? m.data : m.data + lo * m.cols * 4, idxAt, n, m.cols, packed, d, out);
-      return this.heap.f32(out, n * d).slice();
+      into.set(this.heap.f32(out, n * d));
     });
   }
 
-  weightGrad(id: number, g: Float32Array, d: number, idx: Int32Array | null): Float32Array {
+  weightGrad(id: number, g: Float32Array, d: number, idx: Int32Array | null, into: Float32Array): void {
     const m = this.matrix(id);
     const kn = m.kHi - m.kLo;
     const k = idx ? idx.length : m.rows;
-    if (kn <= 0) return new Float32Array(0);
-    if (k === 0) return new Float32Array(kn * d);
-    return this.scratch(h => {
+    if (kn <= 0) return;
+    if (k === 0) { into.fill(0, 0, kn * d); return; }
+    this.scratch(h => {
       const packed = h(this.gemm.gemm_packed_floats(k, d) * 4);
       const gAt = h(g.length * 4);
       const idxAt = idx ? h(k * 4) : 0;
@@ -107,7 +107,7 @@ export class GemmStore {
       }
       this.gemm.gemm_pack_b(gAt, k, d, packed);
       this.gemm.gemm_nn(cols, 0, kn, k, packed, d, out);
-      return this.heap.f32(out, kn * d).slice();
+      into.set(this.heap.f32(out, kn * d));
     });
   }
 

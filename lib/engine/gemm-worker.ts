@@ -1,12 +1,13 @@
 /**
  * Worker-thread side of FixedGemm (lib/engine/fixed-gemm.ts): a GemmStore that answers requests
- * on its port. The main thread blocks on `flag` (Atomics) and reads the reply synchronously, so
- * a reply is posted before the flag is raised. 'free' is fire-and-forget: no reply, no flag.
+ * on its port. Operands and results travel in SharedArrayBuffers named in the request. The main
+ * thread blocks on `flag` (Atomics) and reads the reply synchronously, so a reply is posted
+ * before the flag is raised. 'free' is fire-and-forget: no reply, no flag.
  */
 import { MessagePort, workerData } from 'worker_threads';
 import { GemmRequest, GemmStore } from './gemm-store';
 
-export type GemmReply = { ok: true; result: Float32Array | null } | { ok: false; error: string };
+export type GemmReply = { ok: true } | { ok: false; error: string };
 
 interface Setup { port: MessagePort; flag: Int32Array }
 
@@ -16,13 +17,13 @@ if (workerData && (workerData as Setup).port) {
   port.on('message', (req: GemmRequest) => {
     let reply: GemmReply;
     try {
-      reply = { ok: true, result: store.run(req) ?? null };
+      store.run(req);
+      reply = { ok: true };
     } catch (e) {
       reply = { ok: false, error: (e as Error).message };
     }
     if (req.op === 'free') return;
-    if (reply.ok && reply.result) port.postMessage(reply, [reply.result.buffer as ArrayBuffer]);
-    else port.postMessage(reply);
+    port.postMessage(reply);
     Atomics.store(flag, 0, 1);
     Atomics.notify(flag, 0);
   });

@@ -4,6 +4,7 @@
  * the Backbone interface (forward(mask, rows)), so every backbone works the same way.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { denseKernelsAvailable, tripleMarginsKernel } from '../engine/dense-kernels';
 import { gatherRows } from '../engine/graph-ops';
 import { Backbone, ModalityMask, TripleBatch } from '../models/backbone';
 
@@ -95,8 +96,13 @@ export function tripleMargins(model: Backbone, extent: Extent, mask: ModalityMas
   });
 }
 
-/** Margins from fixed representation tables (a frozen model's): U[u] . (I[a] - I[b]). */
+/**
+ * Margins from fixed representation tables (a frozen model's): U[u] . (I[a] - I[b]). No
+ * gradient. On wasm and cpu one project kernel computes them without materialising the gathered
+ * rows, the same bits as the tensor ops below on wasm (tested).
+ */
 export function marginsFromTables(users: tf.Tensor2D, items: tf.Tensor2D, set: TripleSet): tf.Tensor1D {
+  if (denseKernelsAvailable()) return tripleMarginsKernel(users, items, set.users, set.a, set.b);
   return tf.tidy(() => rowDot(gatherRows(users, set.users), tf.sub(gatherRows(items, set.a), gatherRows(items, set.b)) as tf.Tensor2D));
 }
 
