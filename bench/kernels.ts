@@ -33,8 +33,9 @@ function time(f: () => tf.TensorContainer, runs: number, warmup = 2): number {
 }
 
 const rows: [string, number, string][] = [];
-function report(name: string, ms: number, against?: number): void {
-  const ratio = against === undefined ? '' : `${(against / ms).toFixed(1)}x faster than the line above`;
+/** `against`: the stock time this line replaces, named by `what` in the ratio. */
+function report(name: string, ms: number, against?: number, what = 'the line above'): void {
+  const ratio = against === undefined ? '' : `${(against / ms).toFixed(1)}x faster than ${what}`;
   rows.push([name, ms, ratio]);
   console.log(`${name.padEnd(62)} ${ms.toFixed(1).padStart(9)} ms  ${ratio}`);
 }
@@ -154,8 +155,8 @@ async function fixedLinearBench(): Promise<void> {
     const t0 = performance.now();
     layer.apply(W, b).dispose();
     console.log(`   (first use copies F into the kernels' memory of ${threads} thread(s): ${(performance.now() - t0).toFixed(0)} ms)`);
-    report(`FixedLinear fwd+bwd, all rows, ${threads} thread(s)`, time(() => tf.grads((w, bb) => layer.apply(w as tf.Tensor2D, bb as tf.Tensor1D))([W, b], dY), R), stockFull);
-    report(`FixedLinear fwd+bwd, ${m} rows, ${threads} thread(s)`, time(() => tf.grads((w, bb) => layer.apply(w as tf.Tensor2D, bb as tf.Tensor1D, subset))([W, b], dYs), R), stockSub);
+    report(`FixedLinear fwd+bwd, all rows, ${threads} thread(s)`, time(() => tf.grads((w, bb) => layer.apply(w as tf.Tensor2D, bb as tf.Tensor1D))([W, b], dY), R), stockFull, 'stock, all rows');
+    report(`FixedLinear fwd+bwd, ${m} rows, ${threads} thread(s)`, time(() => tf.grads((w, bb) => layer.apply(w as tf.Tensor2D, bb as tf.Tensor1D, subset))([W, b], dYs), R), stockSub, `stock, ${m} rows`);
     layer.dispose();
   }
   setGemmThreads(undefined);
