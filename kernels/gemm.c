@@ -7,12 +7,11 @@
  *
  * Each output element is one float32 sum in k order (no fused multiply-add: the build uses
  * -ffp-contract=off), the same bits as tfjs-backend-wasm's matMul, whichever thread computes it.
- * Register tiles are 4 rows x 8 columns (two f32x4 per row): V8 leaves 15 xmm registers to wasm
- * SIMD, and larger tiles spill accumulators (kernels/rank.c measured the same). Blocking k
+ * Register tiles are 4 rows x 8 columns (kernels/tile4x8.h, shared with rank.c). Blocking k
  * (to keep a block of B in L2) measured slower here than one pass over all of k; blocks of RB
  * rows read each panel of B once per block instead of once per 4 rows.
  */
-#include <wasm_simd128.h>
+#include "tile4x8.h"
 
 typedef int i32;
 #define EXPORT(name) __attribute__((export_name(name)))
@@ -39,34 +38,14 @@ EXPORT("gemm_pack_b") void gemm_pack_b(const float *b, i32 K, i32 n, float *pack
   }
 }
 
-/* Rows r..r+rows-1 (rows <= 4; a_q for q >= rows repeat a row and are not stored), columns
- * [col, col + 8) of C = A B, with B's row k of this panel at b + k * ldb. Everything stays in
- * locals: the kernel may run inside tfjs's memory, where it must not use a stack. */
-static inline void tile(const float *a0, const float *a1, const float *a2, const float *a3,
-                        const float *b, i32 ldb, i32 K, float *c, i32 ldc, i32 rows, i32 wide) {
-  v128_t c00 = wasm_f32x4_splat(0.0f), c01 = c00, c10 = c00, c11 = c00;
-  v128_t c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-  for (i32 k = 0; k < K; k++) {
-    v128_t b0 = wasm_v128_load(b + k * ldb);
-    v128_t b1 = wasm_v128_load(b + k * ldb + 4);
-    v128_t a = wasm_v128_load32_splat(a0 + k);
-    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(a, b0));
-    c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(a, b1));
-    a = wasm_v128_load32_splat(a1 + k);
-    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(a, b0));
-    c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(a, b1));
-    a = wasm_v128_load32_splat(a2 + k);
-    c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(a, b0));
-    c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(a, b1));
-    a = wasm_v128_load32_splat(a3 + k);
-    c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(a, b0));
-    c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(a, b1));
-  }
-  wasm_v128_store(c, c00);
-  if (wide) wasm_v128_store(c + 4, c01);
-  if (rows > 1) { wasm_v128_store(c + ldc, c10); if (wide) wasm_v128_store(c + ldc + 4, c11); }
-  if (rows > 2) { wasm_v128_store(c + 2 * ldc, c20); if (wide) wasm_v128_store(c + 2 * ldc + 4, c21); }
-  if (rows > 3) { wasm_v128_store(c + 3 * ldc, c30); if (wide) wasm_v128_store(c + 3 * ldc + 4, c31); }
+/* Stores rows r..r+rows-1 (rows <= 4) of a tile at c (row stride ldc); the upper 4 columns only when `wide`. */
+static inline __attribute__((always_inline)) void store_tile(Tile4x8 t, float *c, i32 ldc, i32 rows, i32 wide) {
+  /* Constant indices only: a variable one would put the tile on a stack. */
+  wasm_v128_store(c, t.lo[0]);
+  if (wide) wasm_v128_store(c + 4, t.hi[0]);
+  if (rows > 1) { wasm_v128_store(c + ldc, t.lo[1]); if (wide) wasm_v128_store(c + ldc + 4, t.hi[1]); }
+  if (rows > 2) { wasm_v128_store(c + 2 * ldc, t.lo[2]); if (wide) wasm_v128_store(c + 2 * ldc + 4, t.hi[2]); }
+  if (rows > 3) { wasm_v128_store(c + 3 * ldc, t.lo[3]); if (wide) wasm_v128_store(c + 3 * ldc + 4, t.hi[3]); }
 }
 
 /* C (m x n) = A[idx] B for B laid out in 8-column panels, panel p at b + p * pstride and its
@@ -84,7 +63,7 @@ static void gemm(const float *a, const i32 *idx, i32 m, i32 K, const float *b, i
         i32 q1 = rows > 1 ? r + 1 : r, q2 = rows > 2 ? r + 2 : r, q3 = rows > 3 ? r + 3 : r;
         const float *a0 = a + (idx ? idx[r] : r) * K, *a1 = a + (idx ? idx[q1] : q1) * K;
         const float *a2 = a + (idx ? idx[q2] : q2) * K, *a3 = a + (idx ? idx[q3] : q3) * K;
-        tile(a0, a1, a2, a3, b + p * pstride, ldb, K, c + r * n + p * NR, n, rows, p * NR + 4 < n);
+        store_tile(tile4x8(a0, a1, a2, a3, b + p * pstride, ldb, K), c + r * n + p * NR, n, rows, p * NR + 4 < n);
       }
     }
   }

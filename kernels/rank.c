@@ -9,12 +9,10 @@
 // ascending id order and an item enters only with a score strictly greater than the current
 // K-th best, so among equal scores the lower item id ranks first.
 
-#include <wasm_simd128.h>
+#include "tile4x8.h"
 
 #define NR 8 // items per panel: two f32x4 vectors
-#define MR 4 // users per register tile: 4 x 8 accumulators
-// 4 x 8 was as fast as or faster than 2x16, 3x12, 4x12, 5x8 and 6x8 here: V8 leaves 15 xmm
-// registers to wasm SIMD, and larger tiles spill accumulators.
+#define MR 4 // users per register tile: 4 x 8 accumulators (kernels/tile4x8.h)
 
 typedef struct {
   float* scores; // k entries, descending
@@ -84,29 +82,9 @@ static void offer_row(TopK* t, int k, v128_t lo, v128_t hi, int j0, int n_items,
 
 // Scores `rows` (<= MR) users whose rows start at u[0..rows) against one packed panel.
 static void tile(const float* const* u, int rows, const float* panel, int dim, v128_t acc[MR][2]) {
-  v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00;
-  v128_t c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   const float *u0 = u[0], *u1 = u[rows > 1 ? 1 : 0], *u2 = u[rows > 2 ? 2 : 0], *u3 = u[rows > 3 ? 3 : 0];
-  for (int kk = 0; kk < dim; kk++) {
-    v128_t b0 = wasm_v128_load(panel + kk * NR);
-    v128_t b1 = wasm_v128_load(panel + kk * NR + 4);
-    v128_t a = wasm_v128_load32_splat(u0 + kk);
-    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(a, b0));
-    c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(a, b1));
-    a = wasm_v128_load32_splat(u1 + kk);
-    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(a, b0));
-    c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(a, b1));
-    a = wasm_v128_load32_splat(u2 + kk);
-    c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(a, b0));
-    c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(a, b1));
-    a = wasm_v128_load32_splat(u3 + kk);
-    c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(a, b0));
-    c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(a, b1));
-  }
-  acc[0][0] = c00; acc[0][1] = c01;
-  acc[1][0] = c10; acc[1][1] = c11;
-  acc[2][0] = c20; acc[2][1] = c21;
-  acc[3][0] = c30; acc[3][1] = c31;
+  Tile4x8 t = tile4x8(u0, u1, u2, u3, panel, NR, dim);
+  for (int q = 0; q < MR; q++) { acc[q][0] = t.lo[q]; acc[q][1] = t.hi[q]; }
 }
 
 #define BLOCK_BYTES 16384 // user rows kept hot while a panel is reused across the block

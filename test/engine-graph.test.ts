@@ -217,7 +217,7 @@ describe('engine graph ops', function () {
     X.dispose();
   });
 
-  it('kernels write only their outputs (safe to run inside tfjs memory)', () => {
+  it('kernels write only their outputs, no stack (safe to run inside tfjs memory)', () => {
     // Fill a fresh memory with a pattern, run each kernel on data above 1 MiB, and check that
     // nothing below (where a C stack or static data would sit) changed.
     const memory = new WebAssembly.Memory({ initial: 40 });
@@ -243,6 +243,15 @@ describe('engine graph ops', function () {
     k.segment_softmax(ip, e, e, 6);
     k.segment_softmax_grad(ip, e, e, e, 6);
     k.count_out_of_range(ix, m.indices.length, 6);
+    // The other kernels that run inside tfjs's memory (dense.c, gemm.c, adam.c), on the same data.
+    const load = (name: string) => new WebAssembly.Instance(new WebAssembly.Module(fs.readFileSync(resolveWasmFile(name))), { env: { memory } }).exports as Record<string, (...a: number[]) => number>;
+    const dense = load('dense'), gemm = load('gemm'), adam = load('adam');
+    const n8 = put(new Float32Array(19 * 16).fill(0.25)), c8 = put(new Float32Array(6 * 16));
+    dense.gather_transpose(x, ix, y, 6, d, d);
+    dense.copy_columns(x, y, 6, d, 3, 5);
+    dense.triple_margins(x, x, ix, ix, ix, 6, d, e);
+    gemm.gemm_nn_rowmajor(x, 6, d, n8, 16, c8);
+    adam.adam_update(x, x, x, x, y, y, y, 6 * d, 0.9, 0.1, 0.999, 0.001, 0.5, 0.5, 1e-7, -0.01);
     assert.ok(Buffer.compare(Buffer.from(low), Buffer.from(new Uint8Array(memory.buffer, 0, 1 << 20))) === 0);
   });
 });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { CkdError } from '../errors';
-import { withKernelCall } from './kernel-heap';
+import { PROJECT_KERNEL_BACKENDS, registerProjectKernel } from './kernel-heap';
 
 /**
  * CkdGatherTranspose {x, indices?}: Y = (X[indices])^T, or X^T without indices, by
@@ -21,92 +21,64 @@ export const MATMUL = 'CkdMatMul';
 export const TRIPLE_MARGINS = 'CkdTripleMargins';
 /** CkdColumns {x} {begin, size}: columns [begin, begin + size) of a float32 matrix (tfjs's column slice is slow on wasm). */
 export const COLUMNS = 'CkdColumns';
-const BACKENDS = ['wasm', 'cpu'];
+const BACKENDS = PROJECT_KERNEL_BACKENDS;
 
 let registered = false;
 
 function registerDenseKernels(): void {
   if (registered) return;
-  for (const backendName of BACKENDS) {
-    if (tf.getKernel(GATHER_TRANSPOSE, backendName)) continue;
-    tf.registerKernel({
-      kernelName: GATHER_TRANSPOSE,
-      backendName,
-      kernelFunc: ({ inputs, backend }) => withKernelCall('dense', backend, (c): TensorInfo => {
-        const x = inputs.x!;
-        const indices = inputs.indices;
-        if (x.shape.length !== 2 || x.dtype !== 'float32') throw new Error('gatherTranspose: x must be a float32 matrix');
-        const [n, D] = x.shape;
-        const k = indices ? indices.shape[0] : n;
-        const idx = indices ? c.input(indices) : 0;
-        if (indices) {
-          const bad = c.exports.count_out_of_range(idx, k, n);
-          if (bad > 0) throw new CkdError(`row index out of range [0, ${n}) in ${bad} of ${k} entries`);
-        }
-        const out = c.output([D, k], 'float32');
-        c.exports.gather_transpose(c.input(x), idx, out.ptr, k, D, D);
-        return out.info;
-      }),
-    });
-  }
-  for (const backendName of BACKENDS) {
-    if (tf.getKernel(TRIPLE_MARGINS, backendName)) continue;
-    tf.registerKernel({
-      kernelName: TRIPLE_MARGINS,
-      backendName,
-      kernelFunc: ({ inputs, backend }) => withKernelCall('dense', backend, (c): TensorInfo => {
-        const { users, items, u, a, b } = inputs as Record<'users' | 'items' | 'u' | 'a' | 'b', TensorInfo>;
-        const [numUsers, d] = users.shape;
-        const [numItems, d2] = items.shape;
-        const n = u.shape[0];
-        if (d !== d2 || a.shape[0] !== n || b.shape[0] !== n) throw new Error(`tripleMargins: tables [${users.shape}] and [${items.shape}], triples ${n}/${a.shape[0]}/${b.shape[0]}`);
-        const pu = c.input(u), pa = c.input(a), pb = c.input(b);
-        for (const [p, limit, what] of [[pu, numUsers, 'user'], [pa, numItems, 'item'], [pb, numItems, 'item']] as const) {
-          const bad = c.exports.count_out_of_range(p, n, limit);
-          if (bad > 0) throw new CkdError(`tripleMargins: ${what} index out of range [0, ${limit}) in ${bad} of ${n} triples`);
-        }
-        const out = c.output([n], 'float32');
-        c.exports.triple_margins(c.input(users), c.input(items), pu, pa, pb, n, d, out.ptr);
-        return out.info;
-      }),
-    });
-  }
-  for (const backendName of BACKENDS) {
-    if (tf.getKernel(COLUMNS, backendName)) continue;
-    tf.registerKernel({
-      kernelName: COLUMNS,
-      backendName,
-      kernelFunc: ({ inputs, attrs, backend }) => withKernelCall('dense', backend, (c): TensorInfo => {
-        const x = inputs.x!;
-        const { begin, size } = attrs as unknown as { begin: number; size: number };
-        const [rows, ncols] = x.shape;
-        if (x.shape.length !== 2 || x.dtype !== 'float32' || begin < 0 || size < 0 || begin + size > ncols) {
-          throw new Error(`columns: cannot take [${begin}, ${begin + size}) of ${x.dtype} [${x.shape}]`);
-        }
-        const out = c.output([rows, size], 'float32');
-        c.exports.copy_columns(c.input(x), out.ptr, rows, ncols, begin, size);
-        return out.info;
-      }),
-    });
-  }
-  for (const backendName of BACKENDS) {
-    if (tf.getKernel(MATMUL, backendName)) continue;
-    tf.registerKernel({
-      kernelName: MATMUL,
-      backendName,
-      kernelFunc: ({ inputs, backend }) => withKernelCall('gemm', backend, (c): TensorInfo => {
-        const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
-        const [m, K] = a.shape;
-        const [K2, n] = b.shape;
-        if (a.shape.length !== 2 || b.shape.length !== 2 || K !== K2 || a.dtype !== 'float32' || b.dtype !== 'float32' || n % 8 !== 0) {
-          throw new Error(`matMulKernel: cannot multiply ${a.dtype} [${a.shape}] by ${b.dtype} [${b.shape}] (float32, inner sizes equal, width a multiple of 8)`);
-        }
-        const out = c.output([m, n], 'float32');
-        c.exports.gemm_nn_rowmajor(c.input(a), m, K, c.input(b), n, out.ptr);
-        return out.info;
-      }),
-    });
-  }
+  registerProjectKernel(GATHER_TRANSPOSE, 'dense', (c, { inputs }): TensorInfo => {
+    const x = inputs.x!;
+    const indices = inputs.indices;
+    if (x.shape.length !== 2 || x.dtype !== 'float32') throw new Error('gatherTranspose: x must be a float32 matrix');
+    const [n, D] = x.shape;
+    const k = indices ? indices.shape[0] : n;
+    const idx = indices ? c.input(indices) : 0;
+    if (indices) {
+      const bad = c.exports.count_out_of_range(idx, k, n);
+      if (bad > 0) throw new CkdError(`row index out of range [0, ${n}) in ${bad} of ${k} entries`);
+    }
+    const out = c.output([D, k], 'float32');
+    c.exports.gather_transpose(c.input(x), idx, out.ptr, k, D, D);
+    return out.info;
+  });
+  registerProjectKernel(TRIPLE_MARGINS, 'dense', (c, { inputs }): TensorInfo => {
+    const { users, items, u, a, b } = inputs as Record<'users' | 'items' | 'u' | 'a' | 'b', TensorInfo>;
+    const [numUsers, d] = users.shape;
+    const [numItems, d2] = items.shape;
+    const n = u.shape[0];
+    if (d !== d2 || a.shape[0] !== n || b.shape[0] !== n) throw new Error(`tripleMargins: tables [${users.shape}] and [${items.shape}], triples ${n}/${a.shape[0]}/${b.shape[0]}`);
+    const pu = c.input(u), pa = c.input(a), pb = c.input(b);
+    for (const [p, limit, what] of [[pu, numUsers, 'user'], [pa, numItems, 'item'], [pb, numItems, 'item']] as const) {
+      const bad = c.exports.count_out_of_range(p, n, limit);
+      if (bad > 0) throw new CkdError(`tripleMargins: ${what} index out of range [0, ${limit}) in ${bad} of ${n} triples`);
+    }
+    const out = c.output([n], 'float32');
+    c.exports.triple_margins(c.input(users), c.input(items), pu, pa, pb, n, d, out.ptr);
+    return out.info;
+  });
+  registerProjectKernel(COLUMNS, 'dense', (c, { inputs, attrs }): TensorInfo => {
+    const x = inputs.x!;
+    const { begin, size } = attrs as unknown as { begin: number; size: number };
+    const [rows, ncols] = x.shape;
+    if (x.shape.length !== 2 || x.dtype !== 'float32' || begin < 0 || size < 0 || begin + size > ncols) {
+      throw new Error(`columns: cannot take [${begin}, ${begin + size}) of ${x.dtype} [${x.shape}]`);
+    }
+    const out = c.output([rows, size], 'float32');
+    c.exports.copy_columns(c.input(x), out.ptr, rows, ncols, begin, size);
+    return out.info;
+  });
+  registerProjectKernel(MATMUL, 'gemm', (c, { inputs }): TensorInfo => {
+    const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
+    const [m, K] = a.shape;
+    const [K2, n] = b.shape;
+    if (a.shape.length !== 2 || b.shape.length !== 2 || K !== K2 || a.dtype !== 'float32' || b.dtype !== 'float32' || n % 8 !== 0) {
+      throw new Error(`matMulKernel: cannot multiply ${a.dtype} [${a.shape}] by ${b.dtype} [${b.shape}] (float32, inner sizes equal, width a multiple of 8)`);
+    }
+    const out = c.output([m, n], 'float32');
+    c.exports.gemm_nn_rowmajor(c.input(a), m, K, c.input(b), n, out.ptr);
+    return out.info;
+  });
   registered = true;
 }
 

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
-import type { TensorInfo } from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
+import type { NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { kernelModule, resolveWasmFile, WasmModule } from './wasm-module';
 
 /**
@@ -25,6 +26,26 @@ export interface KernelCall {
   output(shape: number[], dtype: 'float32' | 'int32'): { info: TensorInfo; ptr: number };
   /** Completes the call (copies outputs where needed); on failure pass ok = false to drop outputs. */
   finish(ok: boolean): void;
+}
+
+/** The tfjs backends project kernels run on. */
+export const PROJECT_KERNEL_BACKENDS = ['wasm', 'cpu'];
+
+/**
+ * Registers tfjs kernel `name` on every project-kernel backend (where not registered yet), each
+ * call running `f` as one call of kernels/MODULE.c.
+ */
+export function registerProjectKernel(
+  name: string, module: string, f: (c: KernelCall, args: { inputs: NamedTensorInfoMap; attrs: NamedAttrMap }) => TensorInfo | TensorInfo[],
+): void {
+  for (const backendName of PROJECT_KERNEL_BACKENDS) {
+    if (tf.getKernel(name, backendName)) continue;
+    tf.registerKernel({
+      kernelName: name,
+      backendName,
+      kernelFunc: ({ inputs, attrs, backend }) => withKernelCall(module, backend, c => f(c, { inputs, attrs: attrs ?? {} })),
+    });
+  }
 }
 
 /** Runs `f` as one kernel call on `backend` and returns what it returns. */

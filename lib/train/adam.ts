@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedAttrMap, NamedTensorMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { withKernelCall } from '../engine/kernel-heap';
+import { PROJECT_KERNEL_BACKENDS, registerProjectKernel } from '../engine/kernel-heap';
 
 /**
  * Adam as tfjs 4.22's AdamOptimizer computes it, with each variable's update in one project
@@ -11,7 +11,7 @@ import { withKernelCall } from '../engine/kernel-heap';
  * training checkpoints work unchanged. Other backends run tfjs's own applyGradients.
  */
 const ADAM_UPDATE = 'CkdAdamUpdate';
-const BACKENDS = ['wasm', 'cpu'];
+const BACKENDS = PROJECT_KERNEL_BACKENDS;
 
 interface Slot { originalName: string; variable: tf.Variable }
 interface AdamInternals {
@@ -24,27 +24,20 @@ interface AdamInternals {
 let registered = false;
 function registerAdamKernel(): void {
   if (registered) return;
-  for (const backendName of BACKENDS) {
-    if (tf.getKernel(ADAM_UPDATE, backendName)) continue;
-    tf.registerKernel({
-      kernelName: ADAM_UPDATE,
-      backendName,
-      kernelFunc: ({ inputs, attrs, backend }) => withKernelCall('adam', backend, (c): TensorInfo[] => {
-        const { p, g, m, v } = inputs as Record<'p' | 'g' | 'm' | 'v', TensorInfo>;
-        const n = p.shape.reduce((a, b) => a * b, 1);
-        for (const [name, t] of [['gradient', g], ['first moment', m], ['second moment', v]] as const) {
-          if (t.dtype !== 'float32' || t.shape.reduce((a, b) => a * b, 1) !== n) {
-            throw new Error(`Adam: the ${name} of a [${p.shape}] variable is ${t.dtype} [${t.shape}]`);
-          }
-        }
-        const a = attrs as unknown as Record<'b1' | 'ob1' | 'b2' | 'ob2' | 'c1' | 'c2' | 'eps' | 'negLr', number>;
-        const outs = [c.output(p.shape, 'float32'), c.output(p.shape, 'float32'), c.output(p.shape, 'float32')];
-        c.exports.adam_update(c.input(p), c.input(g), c.input(m), c.input(v), outs[0].ptr, outs[1].ptr, outs[2].ptr, n,
-          a.b1, a.ob1, a.b2, a.ob2, a.c1, a.c2, a.eps, a.negLr);
-        return outs.map(o => o.info);
-      }),
-    });
-  }
+  registerProjectKernel(ADAM_UPDATE, 'adam', (c, { inputs, attrs }): TensorInfo[] => {
+    const { p, g, m, v } = inputs as Record<'p' | 'g' | 'm' | 'v', TensorInfo>;
+    const n = p.shape.reduce((a, b) => a * b, 1);
+    for (const [name, t] of [['gradient', g], ['first moment', m], ['second moment', v]] as const) {
+      if (t.dtype !== 'float32' || t.shape.reduce((a, b) => a * b, 1) !== n) {
+        throw new Error(`Adam: the ${name} of a [${p.shape}] variable is ${t.dtype} [${t.shape}]`);
+      }
+    }
+    const a = attrs as unknown as Record<'b1' | 'ob1' | 'b2' | 'ob2' | 'c1' | 'c2' | 'eps' | 'negLr', number>;
+    const outs = [c.output(p.shape, 'float32'), c.output(p.shape, 'float32'), c.output(p.shape, 'float32')];
+    c.exports.adam_update(c.input(p), c.input(g), c.input(m), c.input(v), outs[0].ptr, outs[1].ptr, outs[2].ptr, n,
+      a.b1, a.ob1, a.b2, a.ob2, a.c1, a.c2, a.eps, a.negLr);
+    return outs.map(o => o.info);
+  });
   registered = true;
 }
 
