@@ -18,6 +18,7 @@
 import { Dataset, Modality, MODALITIES } from '../lib/data/dataset';
 import { ModalityMask, keeps } from '../lib/models/backbone';
 import { CKD_DEFAULTS } from '../lib/methods/ckd/method';
+import { marginsNeedAllItems } from '../lib/methods/margins';
 import { MGCN_DEFAULTS } from '../lib/models/mgcn';
 import { MMGCN_DEFAULTS } from '../lib/models/mmgcn';
 import { EGOGCN_DEFAULTS } from '../lib/models/egogcn';
@@ -188,9 +189,10 @@ export function trainStepFlops(model: string, s: WorkloadShape, method: 'plain' 
   const terms = [...c.forward(s, 'all', { users: s.batch, items: 2 * s.batch }), ...(c.lossExtra?.(s) ?? [])];
   if (method === 'ckd') {
     const triples = s.batch + s.universalCount;
-    const rows = { users: Math.min(triples, s.users), items: 2 * triples >= s.items ? s.items : 2 * triples };
+    const allItems = marginsNeedAllItems({ numUsers: s.users, numItems: s.items }, triples);
+    const rows = { users: Math.min(triples, s.users), items: allItems ? s.items : 2 * triples };
     for (const m of MODALITIES) terms.push(...c.forward(s, m, rows));
-    if (c.allItems || 2 * triples >= s.items) {
+    if (c.allItems || allItems) {
       const shared = terms.filter(t => !t.projects);
       for (const m of MODALITIES) shared.push(fixedLinear(s.items, s.featureDims[m], s.dim, m));
       return sum(shared, true);

@@ -8,11 +8,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { matMulKernel } from '../lib/engine/dense-kernels';
 import { FixedGemm } from '../lib/engine/fixed-gemm';
+import { projectKernelsActive } from '../lib/engine/kernel-heap';
 import { WorkloadShape } from './flops';
 
 export interface GemmShape {
   /** What the shape stands for in the workload. */
   label: string;
+  /** A product with a fixed feature matrix, which the models run with FixedGemm. */
+  fixedFeatures?: boolean;
   m: number;
   k: number;
   n: number;
@@ -35,8 +38,8 @@ export interface GemmResult extends GemmShape {
 export function workloadGemmShapes(s: WorkloadShape, square: number): GemmShape[] {
   const D = Math.max(s.featureDims.visual, s.featureDims.text);
   return [
-    { label: 'batch projection (2B x D x d)', m: 2 * s.batch, k: D, n: s.dim },
-    { label: 'all-item projection (I x D x d)', m: s.items, k: D, n: s.dim },
+    { label: 'batch projection (2B x D x d)', fixedFeatures: true, m: 2 * s.batch, k: D, n: s.dim },
+    { label: 'all-item projection (I x D x d)', fixedFeatures: true, m: s.items, k: D, n: s.dim },
     { label: 'graph layer (N x d x d)', m: s.users + s.items, k: s.dim, n: s.dim },
     { label: `square (${square}^3)`, m: square, k: square, n: square },
   ];
@@ -69,8 +72,8 @@ export function measureGemm(shapes: GemmShape[], reps: number): GemmResult[] {
     const b = tf.randomNormal([s.k, s.n], 0, 1, 'float32', 2) as tf.Tensor2D;
     // dataSync waits for asynchronous backends; wasm and cpu have finished already.
     out.push(result(s, 'tf.matMul', bestTime(() => tf.tidy(() => { tf.matMul(a, b).dataSync(); }), reps)));
-    if (['wasm', 'cpu'].includes(tf.getBackend()) && s.n % 8 === 0) {
-      if (s.label.includes('projection')) {
+    if (projectKernelsActive() && s.n % 8 === 0) {
+      if (s.fixedFeatures) {
         const gemm = new FixedGemm(a.dataSync() as Float32Array, s.m, s.k);
         const w = b.dataSync() as Float32Array;
         out.push(result(s, `project kernel, ${gemm.threads} thread(s)`, bestTime(() => { gemm.forward(w, s.n); }, reps), gemm.threads));

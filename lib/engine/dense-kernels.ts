@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { CkdError } from '../errors';
-import { PROJECT_KERNEL_BACKENDS, registerProjectKernel } from './kernel-heap';
+import { projectKernelsActive, registerProjectKernel } from './kernel-heap';
 
 /**
  * CkdGatherTranspose {x, indices?}: Y = (X[indices])^T, or X^T without indices, by
@@ -21,7 +21,6 @@ export const MATMUL = 'CkdMatMul';
 export const TRIPLE_MARGINS = 'CkdTripleMargins';
 /** CkdColumns {x} {begin, size}: columns [begin, begin + size) of a float32 matrix (tfjs's column slice is slow on wasm). */
 export const COLUMNS = 'CkdColumns';
-const BACKENDS = PROJECT_KERNEL_BACKENDS;
 
 let registered = false;
 
@@ -85,7 +84,7 @@ function registerDenseKernels(): void {
 /** (X[indices])^T, or X^T; not differentiable. */
 export function gatherTranspose(X: tf.Tensor2D, indices?: tf.Tensor1D): tf.Tensor2D {
   registerDenseKernels();
-  if (!BACKENDS.includes(tf.getBackend())) return tf.tidy(() => tf.transpose(indices ? tf.gather(X, indices) : X));
+  if (!projectKernelsActive()) return tf.tidy(() => tf.transpose(indices ? tf.gather(X, indices) : X));
   const inputs: Record<string, tf.Tensor> = { x: X };
   if (indices) inputs.indices = indices;
   return tf.engine().runKernel(GATHER_TRANSPOSE, inputs, {} as NamedAttrMap) as tf.Tensor2D;
@@ -102,14 +101,14 @@ const MAX_KERNEL_WIDTH = 256;
 export function matMulKernel(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   registerDenseKernels();
   const n = b.shape[1];
-  if (!BACKENDS.includes(tf.getBackend()) || n % 8 !== 0 || n > MAX_KERNEL_WIDTH || a.shape[0] === 0 || a.shape[1] === 0) return tf.matMul(a, b);
+  if (!projectKernelsActive() || n % 8 !== 0 || n > MAX_KERNEL_WIDTH || a.shape[0] === 0 || a.shape[1] === 0) return tf.matMul(a, b);
   return tf.engine().runKernel(MATMUL, { a, b }, {} as NamedAttrMap) as tf.Tensor2D;
 }
 
 /** Columns [begin, begin + size) of X; not differentiable. */
 export function columns(x: tf.Tensor2D, begin: number, size: number): tf.Tensor2D {
   registerDenseKernels();
-  if (!BACKENDS.includes(tf.getBackend())) return tf.slice(x, [0, begin], [-1, size]);
+  if (!projectKernelsActive()) return tf.slice(x, [0, begin], [-1, size]);
   return tf.engine().runKernel(COLUMNS, { x }, { begin, size } as unknown as NamedAttrMap) as tf.Tensor2D;
 }
 
@@ -119,7 +118,7 @@ export function columns(x: tf.Tensor2D, begin: number, size: number): tf.Tensor2
  */
 const concatOps = new Map<string, (...parts: tf.Tensor2D[]) => tf.Tensor2D>();
 export function concatColumns(parts: tf.Tensor2D[]): tf.Tensor2D {
-  if (!BACKENDS.includes(tf.getBackend())) return tf.concat(parts, 1);
+  if (!projectKernelsActive()) return tf.concat(parts, 1);
   const widths = parts.map(p => p.shape[1]);
   const key = widths.join(',');
   let op = concatOps.get(key);
@@ -145,9 +144,4 @@ export function tripleMarginsKernel(users: tf.Tensor2D, items: tf.Tensor2D, u: I
   return tf.tidy(() => tf.engine().runKernel(TRIPLE_MARGINS, {
     users, items, u: tf.tensor1d(u, 'int32'), a: tf.tensor1d(a, 'int32'), b: tf.tensor1d(b, 'int32'),
   }, {} as NamedAttrMap) as tf.Tensor1D);
-}
-
-/** Whether the project kernels run on the active backend. */
-export function denseKernelsAvailable(): boolean {
-  return BACKENDS.includes(tf.getBackend());
 }

@@ -19,13 +19,14 @@ import type { GemmReply } from './gemm-worker';
  * The calling thread blocks (Atomics.wait) until its workers are done: callers stay synchronous.
  */
 
+const validThreads = (n: number): boolean => Number.isInteger(n) && n >= 1 && n <= 16;
+
 /** Threads FixedGemm uses when not told: CKD_GEMM_THREADS, or min(2, cores). */
 export function defaultGemmThreads(): number {
   const env = process.env.CKD_GEMM_THREADS;
   if (env !== undefined && env !== '') {
-    const n = Number(env);
-    if (!Number.isInteger(n) || n < 1 || n > 16) throw new CkdError(`CKD_GEMM_THREADS must be an integer from 1 to 16 (got '${env}')`);
-    return n;
+    if (!validThreads(Number(env))) throw new CkdError(`CKD_GEMM_THREADS must be an integer from 1 to 16 (got '${env}')`);
+    return Number(env);
   }
   return Math.max(1, Math.min(2, os.availableParallelism()));
 }
@@ -33,7 +34,7 @@ export function defaultGemmThreads(): number {
 let threadSetting: number | undefined;
 /** Threads for FixedGemm instances created from now on (undefined: the default). */
 export function setGemmThreads(n: number | undefined): void {
-  if (n !== undefined && !(Number.isInteger(n) && n >= 1 && n <= 16)) throw new CkdError(`gemm threads must be an integer from 1 to 16 (got ${n})`);
+  if (n !== undefined && !validThreads(n)) throw new CkdError(`gemm threads must be an integer from 1 to 16 (got ${n})`);
   threadSetting = n;
 }
 
@@ -135,15 +136,12 @@ export class FixedGemm {
     this.kSplit = split(cols, t);
     this.store = mainStore ??= new GemmStore();
     this.workers = threadPool(t - 1);
-    this.workers.forEach((w, i) => w.post({ op: 'load', id: this.id, data, rows, cols, kLo: this.kSplit[i + 1], kHi: this.kSplit[i + 2] }));
-    let error: unknown;
     try {
-      this.store.load(this.id, data, rows, cols, this.kSplit[0], this.kSplit[1]);
-    } catch (e) { error = e; }
-    for (const w of this.workers) {
-      try { w.wait(); } catch (e) { error ??= e; }
+      this.everywhere(k => ({ op: 'load', id: this.id, data, rows, cols, kLo: this.kSplit[k], kHi: this.kSplit[k + 1] }));
+    } catch (e) {
+      this.dispose();
+      throw e;
     }
-    if (error) { this.dispose(); throw error; }
   }
 
   /**

@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { FixedGemm } from './fixed-gemm';
+import { projectKernelsActive } from './kernel-heap';
 
 /**
  * A float32 tensor's values for reading at once: a view of the wasm heap (no copy; valid until
  * tfjs allocates again), or dataSync's array elsewhere.
  */
-function hostValues(t: tf.Tensor): Float32Array {
+function valuesView(t: tf.Tensor): Float32Array {
   const b = tf.backend() as unknown as { typedArrayFromHeap?: (t: tf.TensorInfo) => Float32Array };
   if (tf.getBackend() === 'wasm' && b.typedArrayFromHeap) return b.typedArrayFromHeap(t);
   return t.dataSync() as Float32Array;
@@ -49,7 +50,7 @@ export class FixedLinear {
     if (this.disposed) throw new Error('FixedLinear used after dispose()');
     if (W.shape[0] !== this.inDim) throw new Error(`FixedLinear: W has ${W.shape[0]} rows, features have ${this.inDim} columns`);
     const d = W.shape[1];
-    if (!['wasm', 'cpu'].includes(tf.getBackend()) || d % 4 !== 0) return this.stockApply(W, b ?? null, rows);
+    if (!projectKernelsActive() || d % 4 !== 0) return this.stockApply(W, b ?? null, rows);
     const idx = rows === undefined ? undefined : rows instanceof Int32Array ? rows : Int32Array.from(rows.dataSync());
     return this.kernelOp(idx, b != null)(...(b ? [W, b] : [W])) as tf.Tensor2D;
   }
@@ -75,13 +76,13 @@ export class FixedLinear {
       const k = idx ? idx.length : this.numRows;
       // tensor2d copies into the wasm heap; tfjs-backend-cpu keeps the array itself: no reuse there.
       const reuse = tf.getBackend() === 'wasm';
-      const XW = tf.tensor2d(gemm.forward(hostValues(W), d, idx, reuse), [k, d]);
+      const XW = tf.tensor2d(gemm.forward(valuesView(W), d, idx, reuse), [k, d]);
       const value = b ? tf.add(XW, b) : XW;
       return {
         value,
         gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
           const g = dy as tf.Tensor2D;
-          const dW = tf.tensor2d(gemm.weightGrad(hostValues(g), d, idx, reuse), [this.inDim, d]);
+          const dW = tf.tensor2d(gemm.weightGrad(valuesView(g), d, idx, reuse), [this.inDim, d]);
           return b ? [dW, tf.sum(g, 0)] : [dW];
         },
       };

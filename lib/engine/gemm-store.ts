@@ -111,9 +111,6 @@ export class GemmStore {
     });
   }
 
-  /** Bytes held (matrices and any scratch in flight). */
-  bytesInUse(): number { return this.heap.inUse(); }
-
   private matrix(id: number): StoredMatrix {
     const m = this.matrices.get(id);
     if (!m) throw new Error(`GemmStore: matrix ${id} is not loaded (disposed?)`);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { CkdError } from '../errors';
-import { KernelCall, withKernelCall } from './kernel-heap';
+import { KernelCall, projectKernelsActive, registerProjectKernel } from './kernel-heap';
 import type { SparseMatrix } from './sparse-matrix';
 
 /**
@@ -26,7 +26,6 @@ export const K = {
   segmentSoftmaxGrad: 'CkdSegmentSoftmaxGrad',
 } as const;
 
-const BACKENDS = ['wasm', 'cpu'];
 const MODULE = 'graph';
 
 interface Attrs { matrix?: SparseMatrix; transpose?: boolean; numSegments?: number; numRows?: number }
@@ -127,14 +126,7 @@ let registered = false;
 export function registerGraphKernels(): void {
   if (registered) return;
   for (const [name, f] of Object.entries(forward)) {
-    for (const backendName of BACKENDS) {
-      if (tf.getKernel(name, backendName)) continue;
-      tf.registerKernel({
-        kernelName: name,
-        backendName,
-        kernelFunc: ({ inputs, attrs, backend }) => withKernelCall(MODULE, backend, (c) => f(c, inputs, (attrs ?? {}) as Attrs)),
-      });
-    }
+    registerProjectKernel(name, MODULE, (c, { inputs, attrs }) => f(c, inputs, attrs as Attrs));
   }
   for (const g of gradients) if (!tf.getGradient(g.kernelName)) tf.registerGradient(g);
   registered = true;
@@ -143,7 +135,7 @@ export function registerGraphKernels(): void {
 /** Whether the active backend runs these kernels (else graph-ops uses tfjs's own ops). */
 export function kernelsOnActiveBackend(): boolean {
   registerGraphKernels();
-  return BACKENDS.includes(tf.getBackend());
+  return projectKernelsActive();
 }
 
 const attrsOf = (a: NamedAttrMap) => a as unknown as Attrs;

@@ -31,6 +31,11 @@ export interface KernelCall {
 /** The tfjs backends project kernels run on. */
 export const PROJECT_KERNEL_BACKENDS = ['wasm', 'cpu'];
 
+/** Whether the active tfjs backend runs project kernels (elsewhere callers use tfjs's own ops). */
+export function projectKernelsActive(): boolean {
+  return PROJECT_KERNEL_BACKENDS.includes(tf.getBackend());
+}
+
 /**
  * Registers tfjs kernel `name` on every project-kernel backend (where not registered yet), each
  * call running `f` as one call of kernels/MODULE.c.

@@ -4,7 +4,8 @@
  * the Backbone interface (forward(mask, rows)), so every backbone works the same way.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { denseKernelsAvailable, tripleMarginsKernel } from '../engine/dense-kernels';
+import { tripleMarginsKernel } from '../engine/dense-kernels';
+import { projectKernelsActive } from '../engine/kernel-heap';
 import { gatherRows } from '../engine/graph-ops';
 import { Backbone, ModalityMask, TripleBatch } from '../models/backbone';
 
@@ -43,6 +44,11 @@ export const rowDot = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) =
   };
 }) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor1D;
 
+/** Whether tripleMargins computes every item for `triples` triples: when they reach at least half of them. */
+export function marginsNeedAllItems(extent: Extent, triples: number): boolean {
+  return 2 * triples >= extent.numItems;
+}
+
 /** [from, from + n) as row indices. */
 function range(from: number, n: number): Int32Array {
   const r = new Int32Array(n);
@@ -66,7 +72,7 @@ export function tripleMargins(model: Backbone, extent: Extent, mask: ModalityMas
     }
     const nu = sets.reduce((s, t) => s + t.users.length, 0);
     const allUsers = nu >= extent.numUsers;
-    const allItems = 2 * nu >= extent.numItems;
+    const allItems = marginsNeedAllItems(extent, nu);
     let users: Int32Array | undefined;
     let items: Int32Array | undefined;
     if (!allUsers) {
@@ -102,7 +108,7 @@ export function tripleMargins(model: Backbone, extent: Extent, mask: ModalityMas
  * rows, the same bits as the tensor ops below on wasm (tested).
  */
 export function marginsFromTables(users: tf.Tensor2D, items: tf.Tensor2D, set: TripleSet): tf.Tensor1D {
-  if (denseKernelsAvailable()) return tripleMarginsKernel(users, items, set.users, set.a, set.b);
+  if (projectKernelsActive()) return tripleMarginsKernel(users, items, set.users, set.a, set.b);
   return tf.tidy(() => rowDot(gatherRows(users, set.users), tf.sub(gatherRows(items, set.a), gatherRows(items, set.b)) as tf.Tensor2D));
 }
 

@@ -136,7 +136,7 @@ export class OgmGeMethod implements TrainingMethod {
 
   loss(batch: TripleBatch, ctx: StepContext): StepLoss {
     if (ctx.mask !== 'all') throw new CkdError(`OGM-GE trains a multimodal model (mode multimodal), not a ${ctx.mask}-only model`);
-    return ctx.model.computesAllItems ? sharedProjections(() => this.stepLoss(batch, ctx)) : this.stepLoss(batch, ctx);
+    return sharedProjections(() => this.stepLoss(batch, ctx), ctx.model.computesAllItems);
   }
 
   private stepLoss(batch: TripleBatch, ctx: StepContext): StepLoss {

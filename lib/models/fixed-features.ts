@@ -13,9 +13,10 @@ let shared: Map<FixedFeatures, Shared[]> | null = null;
  * gradient of W is one product over all rows. Worth it where `f` needs every row anyway (CKD's
  * and GB's ablated passes over thousands of triples, every graph backbone); a subset alone is
  * cheaper outside. Same values as projecting each time; W's gradient may differ in rounding.
+ * With `enabled` false, `f` just runs.
  */
-export function sharedProjections<T>(f: () => T): T {
-  if (shared) return f();
+export function sharedProjections<T>(f: () => T, enabled = true): T {
+  if (shared || !enabled) return f();
   shared = new Map();
   try {
     return f();

@@ -9,9 +9,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { gatherTranspose, matMulKernel } from '../engine/dense-kernels';
+import { projectKernelsActive } from '../engine/kernel-heap';
 
-const FAST_BACKENDS = ['wasm', 'cpu'];
-const fast = (): boolean => FAST_BACKENDS.includes(tf.getBackend());
+const fast = projectKernelsActive;
 
 /** X^T, by the project kernel (fast on wasm for any size). */
 const t = (x: tf.Tensor2D): tf.Tensor2D => gatherTranspose(x);

@@ -15,14 +15,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Modality, MODALITIES } from '../data/dataset';
 import { gatherTranspose, matMulKernel } from '../engine/dense-kernels';
+import { projectKernelsActive } from '../engine/kernel-heap';
 import { gatherRows } from '../engine/graph-ops';
 import { CkdError } from '../errors';
 import { Rng } from '../engine/random';
 import type { TripleBatch } from './backbone';
 import { Matrix } from './init';
 
-const FAST_BACKENDS = ['wasm', 'cpu'];
-const fast = (): boolean => FAST_BACKENDS.includes(tf.getBackend());
+const fast = projectKernelsActive;
 
 const linearOp = tf.customGrad((...args: unknown[]) => {
   const [x, w, b] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedAttrMap, NamedTensorMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { PROJECT_KERNEL_BACKENDS, registerProjectKernel } from '../engine/kernel-heap';
+import { projectKernelsActive, registerProjectKernel } from '../engine/kernel-heap';
 
 /**
  * Adam as tfjs 4.22's AdamOptimizer computes it, with each variable's update in one project
@@ -11,7 +11,6 @@ import { PROJECT_KERNEL_BACKENDS, registerProjectKernel } from '../engine/kernel
  * training checkpoints work unchanged. Other backends run tfjs's own applyGradients.
  */
 const ADAM_UPDATE = 'CkdAdamUpdate';
-const BACKENDS = PROJECT_KERNEL_BACKENDS;
 
 interface Slot { originalName: string; variable: tf.Variable }
 interface AdamInternals {
@@ -43,7 +42,7 @@ function registerAdamKernel(): void {
 
 export class FusedAdam extends tf.AdamOptimizer {
   override applyGradients(variableGradients: Parameters<tf.AdamOptimizer['applyGradients']>[0]): void {
-    if (!BACKENDS.includes(tf.getBackend())) { super.applyGradients(variableGradients); return; }
+    if (!projectKernelsActive()) { super.applyGradients(variableGradients); return; }
     registerAdamKernel();
     const state = this as unknown as AdamInternals;
     const names = Array.isArray(variableGradients) ? variableGradients.map(v => v.name) : Object.keys(variableGradients);

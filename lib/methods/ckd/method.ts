@@ -34,7 +34,7 @@ import { Backbone, TripleBatch } from '../../models/backbone';
 import { sharedProjections } from '../../models/fixed-features';
 import { bprLoss, tripleScores } from '../../train/bpr';
 import { StepContext, StepLoss, TrainingMethod } from '../../train/method';
-import { TripleSet, batchTriples, hostValues, tripleMargins } from '../margins';
+import { TripleSet, batchTriples, hostValues, marginsNeedAllItems, tripleMargins } from '../margins';
 import { StepTrace } from '../step-trace';
 import { TeacherPair } from '../teacher';
 import { BCE_FORMS, BceForm, SD_LOSSES, SdLoss, genericLoss, specificLoss } from './losses';
@@ -120,9 +120,8 @@ export class CkdMethod implements TrainingMethod {
   loss(batch: TripleBatch, ctx: StepContext): StepLoss {
     if (ctx.mask !== 'all') throw new CkdError(`CKD trains a multimodal student (mode multimodal), not a ${ctx.mask}-only model`);
     const triples = batch.users.length + (this.options.generic ? this.options.universalCount : 0);
-    // The ablated passes need every item when the triples reach at least half of them (tripleMargins).
-    const share = this.options.shareProjections && (ctx.model.computesAllItems || 2 * triples >= this.data.numItems);
-    return share ? sharedProjections(() => this.stepLoss(batch, ctx)) : this.stepLoss(batch, ctx);
+    const share = this.options.shareProjections && (ctx.model.computesAllItems || marginsNeedAllItems(this.data, triples));
+    return sharedProjections(() => this.stepLoss(batch, ctx), share);
   }
 
   private stepLoss(batch: TripleBatch, ctx: StepContext): StepLoss {

@@ -164,7 +164,7 @@ export class GradientBlendingMethod implements TrainingMethod {
 
   loss(batch: TripleBatch, ctx: StepContext): StepLoss {
     if (ctx.mask !== 'all') throw new CkdError(`GB trains a multimodal model (mode multimodal), not a ${ctx.mask}-only model`);
-    return ctx.model.computesAllItems ? sharedProjections(() => this.stepLoss(batch, ctx)) : this.stepLoss(batch, ctx);
+    return sharedProjections(() => this.stepLoss(batch, ctx), ctx.model.computesAllItems);
   }
 
   private stepLoss(batch: TripleBatch, ctx: StepContext): StepLoss {
