@@ -206,12 +206,12 @@ export async function benchBackbone(name: string, setup: BenchSetup): Promise<Ba
 }
 
 /** Both teachers, frozen from one freshly initialised backbone (their quality does not change a step's cost). */
-function freezeTeachers(name: string, setup: BenchSetup): TeacherPair {
+async function freezeTeachers(name: string, setup: BenchSetup): Promise<TeacherPair> {
   const teacherModel = backboneEntry(name).factory(setup.data, { seed: 2 });
   const teachers: Partial<TeacherPair> = {};
   try {
     for (const m of MODALITIES) {
-      teachers[m] = Teacher.freeze(teacherModel, setup.data, m, { seed: 2 }, { fingerprint: setup.fingerprint, modelName: name });
+      teachers[m] = await Teacher.freezeAsync(teacherModel, setup.data, m, { seed: 2 }, { fingerprint: setup.fingerprint, modelName: name });
     }
     return teachers as TeacherPair;
   } catch (e) {

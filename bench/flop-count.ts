@@ -28,9 +28,9 @@ export function matMulRecordFlops(inputShapes: (number[] | null)[], outputShape:
 }
 
 /** Runs `work` under tf.profile and returns the FLOPs of its dense products. */
-export async function countMatMulFlops(work: () => void): Promise<number> {
+export async function countMatMulFlops(work: () => void | Promise<void>): Promise<number> {
   const before = fixedGemmFlops();
-  const info = await tf.profile(() => { work(); return []; });
+  const info = await tf.profile(async () => { await work(); return []; });
   let flops = fixedGemmFlops() - before;
   for (const k of info.kernels) {
     if (MATMUL_KERNELS.has(k.name)) flops += matMulRecordFlops(k.inputShapes, k.outputShapes[0]);

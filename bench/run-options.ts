@@ -10,8 +10,10 @@ export const USAGE = `usage: npm run bench -- [options]   (or node dist/bench/ru
   --models LIST   comma-separated backbones (default ${BENCH_MODELS.join(',')})
   --steps N       timed training steps per backbone and method, after one warm-up step (default 4)
   --json          print only the JSON record on stdout (progress stays on stderr)
-  --out FILE      where the record goes (default results/bench/bench-<preset>.json)
-  --quick         a smoke run: preset tiny, 1 step, small GEMM shapes (explicit options still win)`;
+  --out FILE      where the record goes (default results/bench/bench-<preset>.json on wasm,
+                  bench-<preset>-<backend>.json on another backend)
+  --quick         a smoke run: preset tiny, 1 step, small GEMM shapes (explicit options still win)
+The backend is the engine's choice; CKD_BACKEND=webgpu measures the GPU path (README, "GPU").`;
 
 export interface RunOptions {
   preset: string;
@@ -19,6 +21,8 @@ export interface RunOptions {
   steps: number;
   json: boolean;
   out: string;
+  /** Whether --out was given (else the file name gains the backend off wasm). */
+  outGiven: boolean;
   quick: boolean;
 }
 
@@ -49,5 +53,5 @@ export function parseRunOptions(argv: string[]): RunOptions {
   const steps = Number(stepsText);
   if (!Number.isInteger(steps) || steps < 1) throw new UsageError(`--steps must be a positive integer (got ${stepsText})`);
   const out = values.get('--out') ?? path.join(PROJECT_ROOT, 'results', 'bench', `bench-${preset}.json`);
-  return { preset, models: [...new Set(models)], steps, json: flags.has('--json'), out, quick };
+  return { preset, models: [...new Set(models)], steps, json: flags.has('--json'), out, outGiven: values.has('--out'), quick };
 }

@@ -15,6 +15,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { initEngine } from '../lib/engine/backend';
+import { CkdError } from '../lib/errors';
 import { defaultThreads } from '../lib/eval';
 import { synthesizeDataset } from '../lib/synth/synthesize';
 import { BackboneRow, peakRssMiB } from './backbone-bench';
@@ -55,9 +56,10 @@ async function main(): Promise<number> {
 
     const gemmReps = opts.quick ? 1 : 3;
     log(`measuring dense GEMM throughput on '${backend}'`);
-    const gemm = measureGemm(workloadGemmShapes(shape, opts.quick ? 256 : 2048), gemmReps);
+    const gemm = await measureGemm(workloadGemmShapes(shape, opts.quick ? 256 : 2048), gemmReps);
     const best = bestGemm(gemm);
-    const cores = os.availableParallelism();
+    // A GPU's measured rate is already the whole device's.
+    const cores = backend === 'webgpu' ? 1 : os.availableParallelism();
     const peakGflops = best.gflops * cores;
     log(`dense GEMM: best one-thread ${best.gflops.toFixed(1)} GFLOP/s (${best.label}, ${best.engine}); bounds use ${cores} x that`);
 
@@ -85,8 +87,9 @@ async function main(): Promise<number> {
       gemm: { reps: gemmReps, results: gemm, bestGflops: best.gflops, best: `${best.label}, ${best.engine}`, cores, peakGflops },
       targets, targetsAtScale: opts.preset === 'baby-scale', peakRssMiB: overallPeak, dataSeconds,
     });
-    writeRecordFile(opts.out, record);
-    log(`wrote ${opts.out}`);
+    const out = opts.outGiven || backend === 'wasm' ? opts.out : opts.out.replace(/\.json$/, `-${backend}.json`);
+    writeRecordFile(out, record);
+    log(`wrote ${out}`);
     if (opts.json) {
       process.stdout.write(JSON.stringify(record, null, 1) + '\n');
     } else {
@@ -108,7 +111,9 @@ main().then(
       process.stderr.write(`${e.message ? `bench: ${e.message}\n` : ''}${USAGE}\n`);
       process.exit(e.message ? 2 : 0);
     }
-    console.error(e);
+    // Our own errors (a backend that cannot start, bad input) are one line; anything else keeps its stack.
+    if (e instanceof CkdError) process.stderr.write(`bench: ${e.message}\n`);
+    else console.error(e);
     process.exit(1);
   },
 );

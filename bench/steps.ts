@@ -14,9 +14,9 @@ import { runStep } from '../lib/train/trainer';
 import { adam } from '../lib/train/adam';
 import { countMatMulFlops } from './flop-count';
 
-/** One optimiser step exactly as the trainer takes it; returns the total loss. */
-export function trainingStep(optimizer: tf.Optimizer, vars: tf.Variable[], method: TrainingMethod, batch: BprBatch, ctx: StepContext): number {
-  return runStep(optimizer, vars, method, batch, ctx).total;
+/** One optimiser step exactly as the trainer takes it; resolves to the total loss. */
+export async function trainingStep(optimizer: tf.Optimizer, vars: tf.Variable[], method: TrainingMethod, batch: BprBatch, ctx: StepContext): Promise<number> {
+  return (await runStep(optimizer, vars, method, batch, ctx)).total;
 }
 
 /** Batches to time, drawn as the trainer draws an epoch's, and the number of steps in that epoch. */
@@ -52,19 +52,19 @@ export async function timeSteps(
   const optimizer = adam(opts.lr ?? 5e-4);
   const vars = model.variables();
   const ctx = (k: number): StepContext => ({ model, data, mask: 'all', epoch: 1, step: k, rng: new Rng(1).fork(`step:1:${k}`) });
-  const step = (k: number): number => trainingStep(optimizer, vars, method, batches[k % batches.length], ctx(k));
+  const step = (k: number): Promise<number> => trainingStep(optimizer, vars, method, batches[k % batches.length], ctx(k));
   try {
-    step(0);
+    await step(0);
     const cpu0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     let lastLoss = NaN;
-    for (let k = 1; k <= steps; k++) lastLoss = step(k);
+    for (let k = 1; k <= steps; k++) lastLoss = await step(k);
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const cpu = process.cpuUsage(cpu0);
     const out: StepTiming = { secondsPerStep: seconds / steps, cpuSecondsPerStep: (cpu.user + cpu.system) / 1e6 / steps, lastLoss };
     if (opts.countFlops) {
       try {
-        out.countedMatMulFlops = await countMatMulFlops(() => { step(steps + 1); });
+        out.countedMatMulFlops = await countMatMulFlops(async () => { await step(steps + 1); });
       } catch (e) {
         out.countError = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
       }

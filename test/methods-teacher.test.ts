@@ -55,6 +55,21 @@ describe('uni-modal teachers', function () {
     model.dispose();
   });
 
+  it('freezeAsync reads the same weights and builds the same tables as freeze', async () => {
+    const model = backboneFactory('vbpr')(data, { seed: 9 });
+    const a = Teacher.freeze(model, data, 'text', { seed: 9 });
+    const b = await Teacher.freezeAsync(model, data, 'text', { seed: 9 });
+    assert.deepStrictEqual(b.weights.map(w => w.name), a.weights.map(w => w.name));
+    b.weights.forEach((w, i) => assert.deepStrictEqual(w.values, a.weights[i].values, w.name));
+    const [set] = triples();
+    const [ma, mb] = [a.margins(set), b.margins(set)];
+    assert.deepStrictEqual(mb.dataSync(), ma.dataSync());
+    tf.dispose([ma, mb]);
+    a.dispose();
+    b.dispose();
+    model.dispose();
+  });
+
   it('save and load round trip: identical weights and identical margins', () => {
     const files = saveTeachers(teachers, dir);
     assert.deepStrictEqual(files, MODALITIES.map(m => teacherFiles(dir, m).manifest));

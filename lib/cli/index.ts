@@ -34,7 +34,9 @@ function overview(): string {
   const width = Math.max(...names.map(n => n.length)) + 4;
   return ['usage: ckd COMMAND [options]   (ckd COMMAND --help for its options)', '', 'commands:',
     ...names.map(n => `  ${n.padEnd(width)}${COMMANDS[n].spec.summary}`),
-    '', 'environment: CKD_BACKEND=tensorflow|wasm|cpu chooses the tfjs backend (default: the fastest available);',
+    '', 'environment: CKD_BACKEND=tensorflow|wasm|cpu|webgpu chooses the tfjs backend (default: the fastest available;',
+    '  webgpu, the GPU path, only when asked for: it needs `npm install --no-save webgpu` and a Vulkan driver);',
+    '  CKD_WEBGPU_FLAGS=a,b passes options to Dawn (e.g. backend=vulkan);',
     '  CKD_GEMM_THREADS=N threads for the fixed-feature products (default: min(2, cores); results do not depend on it).'].join('\n');
 }
 

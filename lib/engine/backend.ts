@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { defaultGemmThreads } from './fixed-gemm';
 import { shareIdentityBuffers } from './shared-identity';
 import { CkdError } from '../errors';
+import { describeWebGpuAdapter, registerWebGpuBackend } from './webgpu-backend';
 
 /**
  * Choice of the tfjs backend, made once per process at run time:
@@ -10,10 +11,13 @@ import { CkdError } from '../errors';
  *                 this package's copy of @tensorflow/tfjs-core;
  *   'wasm'        @tensorflow/tfjs-backend-wasm, single-threaded SIMD build, with the project's
  *                 graph kernels (the default here);
- *   'cpu'         @tensorflow/tfjs-backend-cpu (plain JavaScript; slow dense products).
+ *   'cpu'         @tensorflow/tfjs-backend-cpu (plain JavaScript; slow dense products);
+ *   'webgpu'      @tensorflow/tfjs-backend-webgpu on a GPU through Dawn's Node binding (the npm
+ *                 package 'webgpu', installed separately); only when asked for, never chosen
+ *                 automatically, because it cannot read tensors synchronously (webgpu-backend.ts).
  * CKD_BACKEND or opts.backend forces one of them.
  */
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu' | 'webgpu';
 
 export interface EngineOptions {
   backend?: BackendName;
@@ -21,7 +25,9 @@ export interface EngineOptions {
   quiet?: boolean;
 }
 
-const NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+const NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu', 'webgpu'];
+/** Tried in this order when no backend is requested. */
+const AUTOMATIC: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
 const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'];
 const UNION_PACKAGE = '@tensorflow/tfjs';
 
@@ -54,7 +60,7 @@ async function init(opts: EngineOptions): Promise<BackendName> {
     }
     chosen = requested;
   } else {
-    for (const name of NAMES) {
+    for (const name of AUTOMATIC) {
       const why = await tryBackend(name);
       if (why === null) { chosen = name; break; }
       notes.push(`${name}: ${why}`);
@@ -122,6 +128,10 @@ async function tryBackend(name: BackendName): Promise<string | null> {
     const why = loadNativePackage();
     if (why !== null) return why;
   }
+  if (name === 'webgpu' && tf.findBackendFactory('webgpu') == null) {
+    const why = registerWebGpuBackend();
+    if (why !== null) return why;
+  }
   try {
     const ok = await silenced(() => tf.setBackend(name));
     return ok ? null : `tfjs could not initialise it`;
@@ -170,6 +180,7 @@ async function describe(name: BackendName): Promise<string> {
     return ` (${simd ? 'SIMD' : 'no SIMD'}; project kernels: graph ops, Adam, dense products, fixed-feature products on ${threadsNote()})`;
   }
   if (name === 'cpu') return ` (plain JavaScript; project kernels, fixed-feature products on ${threadsNote()})`;
+  if (name === 'webgpu') return ` (${describeWebGpuAdapter()}; stock tfjs kernels)`;
   return ' (native TensorFlow)';
 }
 

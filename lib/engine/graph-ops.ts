@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { K, kernelsOnActiveBackend, run } from './graph-kernels';
+import { syncReadsAvailable } from './host-read';
 import type { SparseMatrix } from './sparse-matrix';
 
 /**
@@ -53,10 +54,12 @@ export function segmentSum(X: tf.Tensor2D, segmentIds: Int32Array | tf.Tensor1D,
 export function segmentSoftmax(A: SparseMatrix, logits: tf.Tensor1D): tf.Tensor1D {
   if (kernelsOnActiveBackend()) return run(K.segmentSoftmax, { logits }, { matrix: A }) as tf.Tensor1D;
   const e = A.nativeEdges();
-  // Per-row maxima as a constant: softmax does not depend on the shift, so no gradient is lost.
-  const shift = rowMaxima(A, logits.dataSync());
+  // The shift is a constant: softmax does not depend on it, so no gradient is lost. Per-row maxima
+  // need the logits on the host; where reads are asynchronous only (webgpu) the global maximum
+  // stands in, which overflows no more but would underflow a row lying ~87 below the others.
   return tf.tidy(() => {
-    const ex = tf.exp(tf.sub(logits, tf.tensor1d(shift)));
+    const shift = syncReadsAvailable() ? tf.tensor1d(rowMaxima(A, logits.dataSync())) : tf.max(logits);
+    const ex = tf.exp(tf.sub(logits, shift));
     const sums = tf.unsortedSegmentSum(ex, e.rows, A.numRows);
     return tf.div(ex, tf.gather(sums, e.rows));
   });

@@ -123,7 +123,7 @@ export async function ensureCell(data: Dataset, cell: RunCell, o: RunCellOptions
     try {
       const rec = o.store.append({ config: cell, result: cellResult(data, result), meta: { provenance: o.provenance, history: result.history } });
       const modality = uniModality(cell);
-      if (modality) saveFrozen(model, data, cell, modality, o.provenance.dataset.fingerprint, teacherDir(o.teachersDir, cell));
+      if (modality) await saveFrozen(model, data, cell, modality, o.provenance.dataset.fingerprint, teacherDir(o.teachersDir, cell));
       o.log?.(`${cellLabel(cell)}: test recall@20 ${MASKS.map(m => `${m} ${rec.result.test[m].recall20.toFixed(4)}`).join(', ')}`);
       return rec;
     } finally {
@@ -144,8 +144,8 @@ function uniModality(cell: RunCell): Modality | undefined {
 }
 
 /** Freezes the trained uni-modal model as a teacher and writes it to `dir`. */
-function saveFrozen(model: ReturnType<typeof buildModel>, data: Dataset, cell: RunCell, modality: Modality, fingerprint: string, dir: string): void {
-  const teacher = Teacher.freeze(model, data, modality, { seed: cell.train.seed }, { fingerprint, modelName: cell.model });
+async function saveFrozen(model: ReturnType<typeof buildModel>, data: Dataset, cell: RunCell, modality: Modality, fingerprint: string, dir: string): Promise<void> {
+  const teacher = await Teacher.freezeAsync(model, data, modality, { seed: cell.train.seed }, { fingerprint, modelName: cell.model });
   try {
     saveTeacher(teacher, dir);
   } finally {
@@ -171,7 +171,7 @@ async function ensureTeachers(data: Dataset, cell: RunCell, o: RunCellOptions): 
         o.log?.(`${cellLabel(tc)}: teacher weights not in ${dir}; training it again`);
         const { model } = await train(data, tc, o, undefined);
         try {
-          saveFrozen(model, data, tc, m, o.provenance.dataset.fingerprint, dir);
+          await saveFrozen(model, data, tc, m, o.provenance.dataset.fingerprint, dir);
         } finally {
           model.dispose();
         }

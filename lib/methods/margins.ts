@@ -4,6 +4,7 @@
  * the Backbone interface (forward(mask, rows)), so every backbone works the same way.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { requireSyncReads } from '../engine/host-read';
 import { tripleMarginsKernel } from '../engine/dense-kernels';
 import { projectKernelsActive } from '../engine/kernel-heap';
 import { gatherRows } from '../engine/graph-ops';
@@ -112,7 +113,11 @@ export function marginsFromTables(users: tf.Tensor2D, items: tf.Tensor2D, set: T
   return tf.tidy(() => rowDot(gatherRows(users, set.users), tf.sub(gatherRows(items, set.a), gatherRows(items, set.b)) as tf.Tensor2D));
 }
 
-/** The values of a 1-D tensor on the host (a copy). */
+/**
+ * The values of a 1-D tensor on the host (a copy), read synchronously: CKD's re-weighting, OGM-GE's
+ * modulation and the gradient probe need them in the middle of a step.
+ */
 export function hostValues(t: tf.Tensor): Float32Array {
+  requireSyncReads('CKD\'s re-weighting, OGM-GE\'s modulation and the gradient probe');
   return Float32Array.from(t.dataSync() as Float32Array);
 }

@@ -9,6 +9,7 @@
  * copy of its weights so that it can be saved (teacher-store.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { requireSyncReads } from '../engine/host-read';
 import { Dataset, Modality, MODALITIES } from '../data/dataset';
 import { CkdError } from '../errors';
 import { datasetFingerprint } from '../experiments/provenance';
@@ -46,6 +47,9 @@ export function teacherMode(m: Modality): TrainMode {
 const GROUP_ORDER: readonly (keyof ParameterGroups)[] = ['shared', 'visual', 'text'];
 
 /** The backbone's variables with stable names `<group>/<index>`, in group order. */
+/** What a frozen teacher records beside its weights. */
+export interface FreezeExtras { fingerprint?: string; training?: TeacherInfo['training']; modelName?: string }
+
 export function namedVariables(model: Backbone): { name: string; variable: tf.Variable }[] {
   return GROUP_ORDER.flatMap(g => model.groups[g].map((variable, k) => ({ name: `${g}/${k}`, variable })));
 }
@@ -68,12 +72,28 @@ export class Teacher {
   /**
    * Freezes a trained backbone as the teacher of `modality`: copies its weights and computes
    * its representations under the modality's mask once. The backbone stays the caller's.
+   * Reads the weights synchronously: on webgpu use freezeAsync.
    */
-  static freeze(model: Backbone, data: Dataset, modality: Modality, backbone: BackboneOptions,
-    extra: { fingerprint?: string; training?: TeacherInfo['training']; modelName?: string } = {}): Teacher {
+  static freeze(model: Backbone, data: Dataset, modality: Modality, backbone: BackboneOptions, extra: FreezeExtras = {}): Teacher {
+    requireSyncReads('Teacher.freeze (use freezeAsync)');
     const weights = namedVariables(model).map(({ name, variable }) => ({
       name, shape: variable.shape.slice(), values: Float32Array.from(variable.dataSync() as Float32Array),
     }));
+    return Teacher.withWeights(model, data, modality, backbone, extra, weights);
+  }
+
+  /** freeze, reading the weights asynchronously (every backend, webgpu included). */
+  static async freezeAsync(model: Backbone, data: Dataset, modality: Modality, backbone: BackboneOptions, extra: FreezeExtras = {}): Promise<Teacher> {
+    const weights: NamedWeight[] = [];
+    for (const { name, variable } of namedVariables(model)) {
+      weights.push({ name, shape: variable.shape.slice(), values: Float32Array.from(await variable.data() as Float32Array) });
+    }
+    return Teacher.withWeights(model, data, modality, backbone, extra, weights);
+  }
+
+  /** The teacher of `model`, whose weights are `weights` (already read). */
+  private static withWeights(model: Backbone, data: Dataset, modality: Modality, backbone: BackboneOptions, extra: FreezeExtras,
+    weights: NamedWeight[]): Teacher {
     const reps = model.forward(modality, {}, false);
     if (reps.aux) tf.dispose(Object.values(reps.aux));
     const info: TeacherInfo = {
@@ -113,9 +133,10 @@ export class Teacher {
         const w = byName.get(name)!;
         tf.tidy(() => variable.assign(tf.tensor(w.values, variable.shape, 'float32')));
       }
-      return Teacher.freeze(model, data, info.modality, info.backbone, {
+      // The saved weights are the variables' values: no read back.
+      return Teacher.withWeights(model, data, info.modality, info.backbone, {
         fingerprint: info.dataset.fingerprint, training: info.training, modelName: info.model,
-      });
+      }, vars.map(({ name }) => byName.get(name)!));
     } finally {
       model.dispose();
     }
@@ -161,7 +182,7 @@ export async function trainTeacher(modelName: string, data: Dataset, modality: M
     const mode = teacherMode(modality);
     const progress = opts.progressFor?.(modality) ?? opts.train.progress;
     const result = await trainModel(model, data, { ...opts.train, mode, progress });
-    const teacher = Teacher.freeze(model, data, modality, backbone, {
+    const teacher = await Teacher.freezeAsync(model, data, modality, backbone, {
       fingerprint,
       modelName: modelName.toLowerCase(),
       training: {

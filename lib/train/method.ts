@@ -45,6 +45,12 @@ export interface TrainingMethod {
   loss(batch: TripleBatch, ctx: StepContext): StepLoss;
   transformGradients?(grads: Record<string, tf.Tensor>, ctx: StepContext): Record<string, tf.Tensor>;
   /**
+   * Called before each step's tape, with the same batch and context: where the backend reads
+   * tensors only asynchronously (webgpu), a method that needs host values inside `loss` (CKD's
+   * re-weighting) reads them here.
+   */
+  prepareStep?(batch: TripleBatch, ctx: StepContext): Promise<void>;
+  /**
    * The interactions the trainer draws BPR batches from; default data.train. GB holds part of
    * the train interactions out to estimate its weights on.
    */

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { readScalars } from '../engine/host-read';
 import { Dataset } from '../data/dataset';
 import { BprSampling, TripleSampler } from '../data/samplers';
 import { CkdError } from '../errors';
@@ -155,7 +156,7 @@ export async function trainModel(model: Backbone, data: Dataset, opts: TrainOpti
       const sums: Record<string, number> = {};
       for (let step = 0; step < batches.length; step++) {
         const ctx: StepContext = { model, data, mask, epoch, step, rng: rng.fork(`step:${epoch}:${step}`) };
-        const terms = runStep(optimizer, vars, method, batches[step], ctx);
+        const terms = await runStep(optimizer, vars, method, batches[step], ctx);
         const bad = Object.keys(terms).sort((a, b) => Number(a === 'total') - Number(b === 'total')).find(k => !Number.isFinite(terms[k]));
         if (bad) {
           throw new CkdError(`training diverged: loss term '${bad}' is ${terms[bad]} in epoch ${epoch} (step ${step + 1} of ${batches.length})`
@@ -216,11 +217,15 @@ export async function trainModel(model: Backbone, data: Dataset, opts: TrainOpti
   }
 }
 
-/** One optimiser step; returns the numeric value of every loss term (and `total`). The benchmark times this same step. */
-export function runStep(
+/**
+ * One optimiser step; resolves to the numeric value of every loss term (and `total`), read in one
+ * transfer after the update. The benchmark times this same step.
+ */
+export async function runStep(
   optimizer: tf.Optimizer, vars: tf.Variable[], method: TrainingMethod,
   batch: Parameters<TrainingMethod['loss']>[0], ctx: StepContext,
-): Record<string, number> {
+): Promise<Record<string, number>> {
+  await method.prepareStep?.(batch, ctx);
   const kept: Record<string, tf.Scalar> = {};
   const { value, grads } = leanVariableGrads(() => {
     const { total, terms } = method.loss(batch, ctx);
@@ -229,11 +234,13 @@ export function runStep(
   }, vars);
   const applied = method.transformGradients ? method.transformGradients(grads, ctx) : grads;
   optimizer.applyGradients(applied);
-  const out: Record<string, number> = { total: value.dataSync()[0] };
-  for (const [k, t] of Object.entries(kept)) out[k] = t.dataSync()[0];
-  tf.dispose([value, ...Object.values(kept), ...Object.values(grads)]);
+  tf.dispose(Object.values(grads));
   if (applied !== grads) tf.dispose(Object.values(applied));
-  return out;
+  try {
+    return await readScalars({ total: value, ...kept });
+  } finally {
+    tf.dispose([value, ...Object.values(kept)]);
+  }
 }
 
 function formatMasks(m: MetricsByMask): string {

@@ -28,6 +28,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Dataset, Modality, MODALITIES } from '../../data/dataset';
 import { TripleSampler } from '../../data/samplers';
+import { syncReadsAvailable } from '../../engine/host-read';
 import { CkdError } from '../../errors';
 import { datasetFingerprint } from '../../experiments/provenance';
 import { Backbone, TripleBatch } from '../../models/backbone';
@@ -38,7 +39,7 @@ import { TripleSet, batchTriples, hostValues, marginsNeedAllItems, tripleMargins
 import { StepTrace } from '../step-trace';
 import { TeacherPair } from '../teacher';
 import { BCE_FORMS, BceForm, SD_LOSSES, SdLoss, genericLoss, specificLoss } from './losses';
-import { REWEIGHTS, RHO_FLOOR, Reweight, modalityWeights } from './reweight';
+import { BatchMargins, ModalityWeights, REWEIGHTS, RHO_FLOOR, Reweight, modalityWeights } from './reweight';
 
 export interface CkdOptions {
   /** Weight of the whole distillation loss (lambda_kd; CKD code default 0.01). */
@@ -100,6 +101,7 @@ export class CkdMethod implements TrainingMethod {
   readonly trace = new StepTrace();
   private readonly data: Dataset;
   private readonly sampler: TripleSampler;
+  private prepared: { epoch: number; step: number; weights: ModalityWeights } | undefined;
 
   /** The teachers stay the caller's (dispose them after training). */
   constructor(_model: Backbone, data: Dataset, teachers: TeacherPair | undefined, options: Partial<CkdOptions> = {}) {
@@ -119,9 +121,52 @@ export class CkdMethod implements TrainingMethod {
 
   loss(batch: TripleBatch, ctx: StepContext): StepLoss {
     if (ctx.mask !== 'all') throw new CkdError(`CKD trains a multimodal student (mode multimodal), not a ${ctx.mask}-only model`);
+    return sharedProjections(() => this.stepLoss(batch, ctx), this.shareFor(batch, ctx));
+  }
+
+  private shareFor(batch: TripleBatch, ctx: StepContext): boolean {
     const triples = batch.users.length + (this.options.generic ? this.options.universalCount : 0);
-    const share = this.options.shareProjections && (ctx.model.computesAllItems || marginsNeedAllItems(this.data, triples));
-    return sharedProjections(() => this.stepLoss(batch, ctx), share);
+    return this.options.shareProjections && (ctx.model.computesAllItems || marginsNeedAllItems(this.data, triples));
+  }
+
+  /**
+   * Where tensors can only be read asynchronously (webgpu), the re-weighting's margins are
+   * computed and read here, before the tape, by the same forward the loss runs (one more forward
+   * per step there); the loss then takes these weights. Elsewhere the loss reads them itself.
+   */
+  async prepareStep(batch: TripleBatch, ctx: StepContext): Promise<void> {
+    this.prepared = undefined;
+    if (syncReadsAvailable() || ctx.mask !== 'all') return;
+    const onBatch = batchTriples(batch);
+    const tensors = tf.tidy(() => sharedProjections(() => {
+      const { pos, neg } = tripleScores(ctx.model, ctx.mask, batch, true);
+      const named: Record<string, tf.Tensor> = { all: tf.sub(pos, neg) };
+      for (const m of MODALITIES) {
+        named[`student_${m}`] = tripleMargins(ctx.model, this.data, m, [onBatch], true)[0];
+        named[`teacher_${m}`] = this.teachers[m].margins(onBatch);
+      }
+      return named;
+    }, this.shareFor(batch, ctx)));
+    try {
+      const names = Object.keys(tensors);
+      const values = await Promise.all(names.map(k => tensors[k].data() as Promise<Float32Array>));
+      const v = Object.fromEntries(names.map((k, i) => [k, values[i]]));
+      const margins: BatchMargins = {
+        all: v.all,
+        student: { visual: v.student_visual, text: v.student_text },
+        teacher: { visual: v.teacher_visual, text: v.teacher_text },
+      };
+      this.prepared = { epoch: ctx.epoch, step: ctx.step, weights: modalityWeights(this.options.reweight, margins, this.options.rhoFloor) };
+    } finally {
+      tf.dispose(Object.values(tensors));
+    }
+  }
+
+  /** The weights prepareStep read for this step, if any (taken once). */
+  private takePrepared(ctx: StepContext): ModalityWeights | undefined {
+    const p = this.prepared;
+    this.prepared = undefined;
+    return p && p.epoch === ctx.epoch && p.step === ctx.step ? p.weights : undefined;
   }
 
   private stepLoss(batch: TripleBatch, ctx: StepContext): StepLoss {
@@ -145,7 +190,7 @@ export class CkdMethod implements TrainingMethod {
       teacherB[m] = this.teachers[m].margins(onBatch);
     }
 
-    const w = modalityWeights(o.reweight, {
+    const w = this.takePrepared(ctx) ?? modalityWeights(o.reweight, {
       all: hostValues(tf.sub(pos, neg)),
       student: { visual: hostValues(student.visual[0]), text: hostValues(student.text[0]) },
       teacher: { visual: hostValues(teacherB.visual), text: hostValues(teacherB.text) },

@@ -25,6 +25,7 @@
  * estimation (losses, dG, dO, raw and normalised weights).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { requireSyncReads } from '../../engine/host-read';
 import { Dataset, UserItemLists } from '../../data/dataset';
 import { TripleSampler } from '../../data/samplers';
 import { CkdError } from '../../errors';
@@ -153,6 +154,7 @@ export class GradientBlendingMethod implements TrainingMethod {
 
   /** Branch k's mean BPR on the fixed train and held-out triples (inference mode). */
   measure(model: Backbone, k: GbBranch): { train: number; val: number } {
+    requireSyncReads('Gradient blending\'s weight estimation');
     return tf.tidy(() => {
       const [t, v] = tripleMargins(model, this.data, k, [batchTriples(this.trainTriples), batchTriples(this.heldOutTriples)], false);
       return {
