@@ -18,7 +18,7 @@ function dawnInstalled(): boolean {
 
 /** `ckd train` on the tiny preset in a child process (the backend is chosen once per process). */
 function train(backend: string, args: string[], out: string): ReturnType<typeof spawnSync> {
-  return spawnSync(process.execPath, [BIN, 'train', '--preset', 'tiny', '--model', 'vbpr', '--quiet', '--out', out, ...args], {
+  return spawnSync(process.execPath, [BIN, 'train', '--preset', 'tiny', '--quiet', '--out', out, ...args], {
     encoding: 'utf8', env: { ...process.env, CKD_BACKEND: backend }, timeout: 110000,
   });
 }
@@ -31,31 +31,43 @@ describe('webgpu backend (the GPU path, opt-in)', function () {
 
   it('without Dawn\'s binding installed, asking for it is one clear line, not a stack trace', function () {
     if (dawnInstalled()) this.skip();
-    const r = train('webgpu', ['--epochs', '1'], path.join(dir, 'none.json'));
+    const r = train('webgpu', ['--model', 'vbpr', '--epochs', '1'], path.join(dir, 'none.json'));
     assert.notEqual(r.status, 0);
     assert.match(String(r.stderr), /backend 'webgpu' requested by CKD_BACKEND but unavailable: Dawn's Node binding is not installed \(npm install --no-save webgpu\)/);
     assert.doesNotMatch(String(r.stderr), /\n\s+at /);
     assert.ok(!fs.existsSync(path.join(dir, 'none.json')));
   });
 
-  it('where a WebGPU adapter exists, CKD trains there and agrees with wasm to float rounding', function () {
-    if (!dawnInstalled()) this.skip();
-    const args = ['--method', 'ckd', '--epochs', '2', '--eval-every', '1', '--seed', '4'];
-    const gpu = train('webgpu', args, path.join(dir, 'webgpu.json'));
-    if (gpu.status !== 0 && /backend 'webgpu' requested by CKD_BACKEND but unavailable/.test(String(gpu.stderr))) this.skip(); // no adapter here
-    assert.equal(gpu.status, 0, String(gpu.stderr));
-    const cpu = train('wasm', args, path.join(dir, 'wasm.json'));
-    assert.equal(cpu.status, 0, String(cpu.stderr));
-    const [g, c] = ['webgpu', 'wasm'].map(b => JSON.parse(fs.readFileSync(path.join(dir, `${b}.json`), 'utf8')));
-    assert.equal(g.provenance.backend, 'webgpu');
-    for (let e = 0; e < 2; e++) {
-      for (const k of Object.keys(c.result.history[e].loss)) {
-        const [x, y] = [g.result.history[e].loss[k], c.result.history[e].loss[k]];
-        assert.ok(Math.abs(x - y) <= 1e-4 * Math.max(1, Math.abs(y)), `epoch ${e + 1} ${k}: webgpu ${x}, wasm ${y}`);
-      }
-      for (const k of ['lambda_visual', 'lambda_text']) {
-        assert.ok(Math.abs(g.result.history[e].diagnostics[k] - c.result.history[e].diagnostics[k]) < 1e-4, k);
-      }
-    }
-  });
+  // VBPR runs the dense path; EgoGCN the WGSL graph kernels (spmm both ways, SDDMM, segment softmax) and their gradients.
+  for (const model of ['vbpr', 'egogcn']) {
+    it(`where a WebGPU adapter exists, ${model} trains with CKD there and agrees with wasm to float rounding`, function () {
+      if (!dawnInstalled()) this.skip();
+      const args = ['--model', model, '--method', 'ckd', '--epochs', '2', '--eval-every', '1', '--seed', '4'];
+      const gpu = train('webgpu', args, path.join(dir, `${model}-webgpu.json`));
+      if (gpu.status !== 0 && /backend 'webgpu' requested by CKD_BACKEND but unavailable/.test(String(gpu.stderr))) this.skip(); // no adapter here
+      assert.equal(gpu.status, 0, String(gpu.stderr));
+      const cpu = train('wasm', args, path.join(dir, `${model}-wasm.json`));
+      assert.equal(cpu.status, 0, String(cpu.stderr));
+      agree(...(['webgpu', 'wasm'].map(b => JSON.parse(fs.readFileSync(path.join(dir, `${model}-${b}.json`), 'utf8'))) as [Run, Run]));
+    });
+  }
 });
+
+interface Run {
+  provenance: { backend: string };
+  result: { history: { loss: Record<string, number>; diagnostics: Record<string, number> }[] };
+}
+
+/** Two epochs' losses within 1e-4 (relative) and the re-weighting's lambdas within 1e-4. */
+function agree(g: Run, c: Run): void {
+  assert.equal(g.provenance.backend, 'webgpu');
+  for (let e = 0; e < 2; e++) {
+    for (const k of Object.keys(c.result.history[e].loss)) {
+      const [x, y] = [g.result.history[e].loss[k], c.result.history[e].loss[k]];
+      assert.ok(Math.abs(x - y) <= 1e-4 * Math.max(1, Math.abs(y)), `epoch ${e + 1} ${k}: webgpu ${x}, wasm ${y}`);
+    }
+    for (const k of ['lambda_visual', 'lambda_text']) {
+      assert.ok(Math.abs(g.result.history[e].diagnostics[k] - c.result.history[e].diagnostics[k]) < 1e-4, k);
+    }
+  }
+}

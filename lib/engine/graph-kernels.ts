@@ -3,10 +3,12 @@ import type { NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/t
 import { CkdError } from '../errors';
 import { KernelCall, projectKernelsActive, registerProjectKernel } from './kernel-heap';
 import type { SparseMatrix } from './sparse-matrix';
+import { registerWebGpuGraphKernels } from './webgpu-graph-kernels';
 
 /**
- * The graph ops as tfjs kernels ('wasm' and 'cpu' backends) running kernels/graph.c, each with
- * its gradient expressed through the others:
+ * The graph ops as tfjs kernels ('wasm' and 'cpu' backends) running kernels/graph.c, and on
+ * 'webgpu' as WGSL programs (webgpu-graph-kernels.ts), each with its gradient expressed through
+ * the others:
  *   CkdSpmm          {x}        Y = A X, or A^T X with transpose
  *   CkdSpmmWeighted  {w, x}     the same with edge values w (CSR edge order)
  *   CkdSddmm         {p, q}     s_k = <P[row k], Q[col k]>
@@ -128,6 +130,7 @@ export function registerGraphKernels(): void {
   for (const [name, f] of Object.entries(forward)) {
     registerProjectKernel(name, MODULE, (c, { inputs, attrs }) => f(c, inputs, attrs as Attrs));
   }
+  registerWebGpuGraphKernels();
   for (const g of gradients) if (!tf.getGradient(g.kernelName)) tf.registerGradient(g);
   registered = true;
 }
@@ -135,7 +138,7 @@ export function registerGraphKernels(): void {
 /** Whether the active backend runs these kernels (else graph-ops uses tfjs's own ops). */
 export function kernelsOnActiveBackend(): boolean {
   registerGraphKernels();
-  return projectKernelsActive();
+  return projectKernelsActive() || tf.getBackend() === 'webgpu';
 }
 
 const attrsOf = (a: NamedAttrMap) => a as unknown as Attrs;

@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { K, kernelsOnActiveBackend, run } from './graph-kernels';
-import { syncReadsAvailable } from './host-read';
 import type { SparseMatrix } from './sparse-matrix';
 
 /**
- * Differentiable graph operations. On 'wasm' and 'cpu' they run the project kernels
- * (graph-kernels.ts, O(edges x columns)); on any other backend ('tensorflow') they are written
+ * Differentiable graph operations. On 'wasm', 'cpu' and 'webgpu' they run the project kernels
+ * (graph-kernels.ts, O(edges x columns)); on 'tensorflow' they are written
  * with tfjs's own gather and unsortedSegmentSum, whose gradients tfjs provides.
  * Edge ids are positions in the matrix's CSR order.
  */
@@ -54,12 +53,10 @@ export function segmentSum(X: tf.Tensor2D, segmentIds: Int32Array | tf.Tensor1D,
 export function segmentSoftmax(A: SparseMatrix, logits: tf.Tensor1D): tf.Tensor1D {
   if (kernelsOnActiveBackend()) return run(K.segmentSoftmax, { logits }, { matrix: A }) as tf.Tensor1D;
   const e = A.nativeEdges();
-  // The shift is a constant: softmax does not depend on it, so no gradient is lost. Per-row maxima
-  // need the logits on the host; where reads are asynchronous only (webgpu) the global maximum
-  // stands in, which overflows no more but would underflow a row lying ~87 below the others.
+  // Per-row maxima as a constant: softmax does not depend on the shift, so no gradient is lost.
+  const shift = rowMaxima(A, logits.dataSync());
   return tf.tidy(() => {
-    const shift = syncReadsAvailable() ? tf.tensor1d(rowMaxima(A, logits.dataSync())) : tf.max(logits);
-    const ex = tf.exp(tf.sub(logits, shift));
+    const ex = tf.exp(tf.sub(logits, tf.tensor1d(shift)));
     const sums = tf.unsortedSegmentSum(ex, e.rows, A.numRows);
     return tf.div(ex, tf.gather(sums, e.rows));
   });

@@ -36,6 +36,7 @@ export class SparseMatrix {
   readonly csc: CompressedTranspose;
   private native: NativeEdges | null = null;
   private disposed = false;
+  private readonly releasers: (() => void)[] = [];
 
   constructor(m: CsrMatrix) {
     validate(m);
@@ -80,6 +81,13 @@ export class SparseMatrix {
       tf.dispose([this.native.rows, this.native.cols, this.native.values]);
       this.native = null;
     }
+    for (const release of this.releasers.splice(0)) release();
+  }
+
+  /** Runs `release` on dispose() (copies of the arrays that another backend holds). */
+  onDispose(release: () => void): void {
+    this.checkLive();
+    this.releasers.push(release);
   }
 
   private arrays(): (Int32Array | Float32Array)[] {
