@@ -180,7 +180,7 @@ async function describe(name: BackendName): Promise<string> {
     return ` (${simd ? 'SIMD' : 'no SIMD'}; project kernels: graph ops, Adam, dense products, fixed-feature products on ${threadsNote()})`;
   }
   if (name === 'cpu') return ` (plain JavaScript; project kernels, fixed-feature products on ${threadsNote()})`;
-  if (name === 'webgpu') return ` (${describeWebGpuAdapter()}; stock tfjs kernels)`;
+  if (name === 'webgpu') return ` (${describeWebGpuAdapter()}; project graph kernels in WGSL, tfjs's own dense kernels)`;
   return ' (native TensorFlow)';
 }
 
