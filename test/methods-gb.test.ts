@@ -54,7 +54,7 @@ describe('Gradient Blending', function () {
     }
   });
 
-  it('moves weight away from a planted overfitting modality', () => {
+  it('moves weight away from a planted overfitting modality', async () => {
     // Visual features that spell out the (kept) train interactions: feature u of item i is 5
     // when user u has i among the interactions GB trains on. The visual branch can fit the
     // train triples through them but learns nothing about the held-out ones. The control data
@@ -65,16 +65,16 @@ describe('Gradient Blending', function () {
     for (let u = 0; u < data.numUsers; u++) for (const i of itemsOf(kept, u)) leak[i * data.numUsers + u] = 5;
     const planted: Dataset = { ...data, features: { ...data.features, visual: { rows: data.numItems, cols: data.numUsers, data: leak } } };
     const control: Dataset = { ...data, features: { ...data.features, visual: data.features.text } };
-    const estimate = (d: Dataset): GbEstimate => {
+    const estimate = async (d: Dataset): Promise<GbEstimate> => {
       const model = backboneFactory('vbpr')(d, { seed: 5 });
       const gb = new GradientBlendingMethod(model, d, { estimateEpochs: 3 });
       assert.deepStrictEqual(gb.trainInteractions, kept, 'the split depends on the train lists and the seed only');
-      const e = gb.estimate({ model, data: d, mask: 'all', epoch: 1, rng: new Rng(7), lr: 5e-3, batchSize: 256, sampling: 'ckd' });
+      const e = await gb.estimate({ model, data: d, mask: 'all', epoch: 1, rng: new Rng(7), lr: 5e-3, batchSize: 256, sampling: 'ckd' });
       model.dispose();
       return e;
     };
-    const p = estimate(planted);
-    const c = estimate(control);
+    const p = await estimate(planted);
+    const c = await estimate(control);
     const v = p.branches.visual;
     assert.ok(v.trainStart - v.trainEnd > 3 * (v.valStart - v.valEnd), `the planted branch overfits: ${JSON.stringify(v)}`);
     assert.ok(p.weights.visual < p.weights.text && p.weights.visual < p.weights.all, JSON.stringify(p.weights));

@@ -11,25 +11,25 @@ describe('gradient probe (Section 2.4)', function () {
   before(() => initEngine({ quiet: true }));
   const data = synthesizeDataset('tiny', 1);
 
-  it('measures the shared factor, each modality\'s margin part and per-group gradient norms without changing the model', () => {
+  it('measures the shared factor, each modality\'s margin part and per-group gradient norms without changing the model', async () => {
     const model = backboneFactory('vbpr')(data, { seed: 2 });
     try {
       const before = model.variables().map(v => Array.from(v.dataSync()));
       const probe = new GradientProbe(data, 512, 3);
-      probe.measure(model, 'all'); // the first ablated forwards cache the mean features
+      await probe.measure(model, 'all'); // the first ablated forwards cache the mean features
       const tensors = tf.memory().numTensors;
-      const all = probe.measure(model, 'all');
+      const all = await probe.measure(model, 'all');
       assert.strictEqual(tf.memory().numTensors, tensors);
       assert.deepStrictEqual(model.variables().map(v => Array.from(v.dataSync())), before);
       assert.ok(all.shared > 0 && all.shared < 1);
       assert.ok(Math.abs(all.shared - 0.5) < 0.1, 'an untrained model has margins near 0');
       for (const k of ['S_text', 'S_visual', 'grad_text', 'grad_visual', 'grad_shared']) assert.ok(Number.isFinite(all[k]), k);
       assert.ok(all.grad_text > 0 && all.grad_visual > 0);
-      const text = probe.measure(model, 'text');
+      const text = await probe.measure(model, 'text');
       assert.ok(text.grad_visual < 1e-6 * text.grad_text, 'visual parameters get no gradient (beyond rounding) when visual is ablated: i and j share the mean feature');
       assert.ok(text.grad_text > 0);
       assert.strictEqual(text.S_text, undefined);
-      assert.deepStrictEqual(probe.measure(model, 'all'), all, 'deterministic');
+      assert.deepStrictEqual(await probe.measure(model, 'all'), all, 'deterministic');
     } finally {
       model.dispose();
     }

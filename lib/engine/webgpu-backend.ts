@@ -7,10 +7,10 @@ import * as tf from '@tensorflow/tfjs-core';
  *
  * What differs from the CPU backends:
  *   - tensors can only be read asynchronously (tfjs's synchronous read needs OffscreenCanvas,
- *     which Node lacks), so everything on the training path reads through host-read.ts;
- *   - the project kernels (wasm) do not run there: models use tfjs's own kernels;
- *   - CKD, GB and OGM-GE read margins on the host in the middle of a step, so they run on the
- *     synchronous backends only (they fail with a clear error here).
+ *     which Node lacks), so the training path reads through host-read.ts or awaits its reads, and
+ *     CKD and OGM-GE read their margins before each step's tape (readBatchMargins);
+ *   - the graph kernels are WGSL programs (webgpu-graph-kernels.ts); the other project kernels
+ *     (wasm) do not run there, and tfjs's own kernels do that work.
  * CKD_WEBGPU_FLAGS passes Dawn's options (comma-separated, e.g. 'backend=vulkan').
  */
 const DAWN_PACKAGE = 'webgpu';

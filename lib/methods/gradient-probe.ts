@@ -16,7 +16,7 @@ import { Rng } from '../engine/random';
 import { Backbone, ModalityMask, ParameterGroups } from '../models/backbone';
 import { bprLoss } from '../train/bpr';
 import { leanVariableGrads } from '../train/lean-gradients';
-import { TripleSet, hostValues, tripleMargins } from './margins';
+import { TripleSet, tripleMargins } from './margins';
 
 export const PROBE_GROUPS: readonly (keyof ParameterGroups)[] = ['shared', 'visual', 'text'];
 
@@ -31,19 +31,28 @@ export class GradientProbe {
   get triples(): number { return this.set.users.length; }
 
   /** The probe's numbers for the model in its current state, trained under `mask` (S_<m> for mask 'all' only). */
-  measure(model: Backbone, mask: ModalityMask): Record<string, number> {
+  async measure(model: Backbone, mask: ModalityMask): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
-    tf.tidy(() => {
-      const own = hostValues(tripleMargins(model, this.data, mask, [this.set], false)[0]);
-      out.shared = mean(own.map(x => 1 / (1 + Math.exp(x))));
-      out.margin = mean(own);
-      if (mask !== 'all') return;
-      for (const m of MODALITIES) {
-        const ablated: ModalityMask = m === 'text' ? 'visual' : 'text'; // keeps the other modality only
-        const without = hostValues(tripleMargins(model, this.data, ablated, [this.set], false)[0]);
-        out[`S_${m}`] = mean(own.map((x, i) => x - without[i]));
+    const margins = tf.tidy(() => {
+      const named: Record<string, tf.Tensor> = { own: tripleMargins(model, this.data, mask, [this.set], false)[0] };
+      if (mask === 'all') {
+        for (const m of MODALITIES) {
+          const ablated: ModalityMask = m === 'text' ? 'visual' : 'text'; // keeps the other modality only
+          named[m] = tripleMargins(model, this.data, ablated, [this.set], false)[0];
+        }
       }
+      return named;
     });
+    const host: Record<string, Float32Array> = {};
+    try {
+      for (const [k, t] of Object.entries(margins)) host[k] = await t.data() as Float32Array;
+    } finally {
+      tf.dispose(Object.values(margins));
+    }
+    const own = host.own;
+    out.shared = mean(own.map(x => 1 / (1 + Math.exp(x))));
+    out.margin = mean(own);
+    if (mask === 'all') for (const m of MODALITIES) out[`S_${m}`] = mean(own.map((x, i) => x - host[m][i]));
     for (const g of PROBE_GROUPS) {
       const vars = model.groups[g];
       if (vars.length === 0) { out[`grad_${g}`] = 0; continue; }
@@ -53,7 +62,11 @@ export class GradientProbe {
         return bprLoss(m, tf.zerosLike(m));
       }, vars);
       let sq = 0;
-      for (const t of Object.values(grads)) sq += tf.tidy(() => tf.sum(tf.square(t)).dataSync()[0]);
+      for (const t of Object.values(grads)) {
+        const s = tf.tidy(() => tf.sum(tf.square(t)));
+        sq += (await s.data())[0];
+        s.dispose();
+      }
       out[`grad_${g}`] = Math.sqrt(sq);
       tf.dispose([value, ...Object.values(grads)]);
     }

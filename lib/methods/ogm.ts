@@ -38,12 +38,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Dataset, Modality, MODALITIES } from '../data/dataset';
+import { syncReadsAvailable } from '../engine/host-read';
 import { CkdError } from '../errors';
 import { Backbone, TripleBatch } from '../models/backbone';
 import { sharedProjections } from '../models/fixed-features';
 import { bprLoss, tripleScores } from '../train/bpr';
 import { StepContext, StepLoss, TrainingMethod } from '../train/method';
-import { batchTriples, hostValues, tripleMargins } from './margins';
+import { batchTriples, hostValues, readBatchMargins, tripleMargins } from './margins';
 import { StepTrace } from './step-trace';
 
 export type OgmScore = 'contribution' | 'branch';
@@ -121,6 +122,7 @@ export class OgmGeMethod implements TrainingMethod {
   readonly trace = new StepTrace();
   private readonly data: Dataset;
   private current: OgmCoefficients = { rho: NaN, k: { visual: 1, text: 1 } };
+  private prepared: { epoch: number; step: number; all: Float32Array; channel: Record<Modality, Float32Array> } | undefined;
 
   constructor(_model: Backbone, data: Dataset, options: Partial<OgmOptions> = {}) {
     this.options = ogmOptions(options);
@@ -139,15 +141,26 @@ export class OgmGeMethod implements TrainingMethod {
     return sharedProjections(() => this.stepLoss(batch, ctx), ctx.model.computesAllItems);
   }
 
+  /** Where reads are asynchronous only (webgpu), the scores' margins are read here, before the tape. */
+  async prepareStep(batch: TripleBatch, ctx: StepContext): Promise<void> {
+    this.prepared = undefined;
+    if (syncReadsAvailable() || ctx.mask !== 'all') return;
+    const m = await readBatchMargins(ctx.model, this.data, batch, ctx.model.computesAllItems);
+    this.prepared = { epoch: ctx.epoch, step: ctx.step, all: m.all, channel: m.channel };
+  }
+
+  private takePrepared(ctx: StepContext): { all: Float32Array; channel: Record<Modality, Float32Array> } | undefined {
+    const p = this.prepared;
+    this.prepared = undefined;
+    return p && p.epoch === ctx.epoch && p.step === ctx.step ? p : undefined;
+  }
+
   private stepLoss(batch: TripleBatch, ctx: StepContext): StepLoss {
     const { pos, neg, reps } = tripleScores(ctx.model, ctx.mask, batch, true);
     const bpr = bprLoss(pos, neg);
     const reg = ctx.model.regularization(batch, reps);
 
-    const onBatch = batchTriples(batch);
-    const all = hostValues(tf.sub(pos, neg));
-    const channel = {} as Record<Modality, Float32Array>;
-    for (const m of MODALITIES) channel[m] = hostValues(tripleMargins(ctx.model, this.data, m, [onBatch], true)[0]);
+    const { all, channel } = this.takePrepared(ctx) ?? this.hostMargins(batch, ctx, pos, neg);
     const s = {} as Record<Modality, number>;
     for (const m of MODALITIES) {
       if (this.options.score === 'branch') {
@@ -163,6 +176,13 @@ export class OgmGeMethod implements TrainingMethod {
       k_visual: this.current.k.visual, k_text: this.current.k.text, modulated: this.inWindow(ctx.epoch) ? 1 : 0,
     });
     return { total: tf.add(bpr, reg) as tf.Scalar, terms: { bpr, reg } };
+  }
+
+  private hostMargins(batch: TripleBatch, ctx: StepContext, pos: tf.Tensor, neg: tf.Tensor): { all: Float32Array; channel: Record<Modality, Float32Array> } {
+    const onBatch = batchTriples(batch);
+    const channel = {} as Record<Modality, Float32Array>;
+    for (const m of MODALITIES) channel[m] = hostValues(tripleMargins(ctx.model, this.data, m, [onBatch], true)[0]);
+    return { all: hostValues(tf.sub(pos, neg)), channel };
   }
 
   transformGradients(grads: Record<string, tf.Tensor>, ctx: StepContext): Record<string, tf.Tensor> {

@@ -38,7 +38,7 @@ export interface TrainOptions {
   /** More that a checkpoint must match on resume, e.g. the model name and the data fingerprint. */
   checkpointTag?: Record<string, JsonValue>;
   /** Measured after every epoch's training (not timed with it) and kept in the history, e.g. GradientProbe. */
-  probe?: (model: Backbone, mask: ModalityMask, epoch: number) => Record<string, number>;
+  probe?: (model: Backbone, mask: ModalityMask, epoch: number) => Record<string, number> | Promise<Record<string, number>>;
   /** Keep each user's test metrics (EvaluationResult.perUser), for paired tests over users. */
   perUserTest?: boolean;
 }
@@ -174,7 +174,7 @@ export async function trainModel(model: Backbone, data: Dataset, opts: TrainOpti
       const record: EpochRecord = { epoch, loss, seconds };
       const diag = method.diagnostics?.();
       if (diag) record.diagnostics = diag;
-      if (opts.probe) record.probe = opts.probe(model, mask, epoch);
+      if (opts.probe) record.probe = await opts.probe(model, mask, epoch);
       let line = `epoch ${epoch} loss ${loss.total.toFixed(4)} (${seconds.toFixed(1)} s)`;
       if (epoch % opts.evalEvery === 0 || epoch === opts.epochs) {
         record.val = await evaluateBackbone(model, data, 'val', MASKS, ks, opts.ndcg);

@@ -35,7 +35,7 @@ import { Backbone, TripleBatch } from '../../models/backbone';
 import { sharedProjections } from '../../models/fixed-features';
 import { bprLoss, tripleScores } from '../../train/bpr';
 import { StepContext, StepLoss, TrainingMethod } from '../../train/method';
-import { TripleSet, batchTriples, hostValues, marginsNeedAllItems, tripleMargins } from '../margins';
+import { TripleSet, batchTriples, hostValues, marginsNeedAllItems, readBatchMargins, tripleMargins } from '../margins';
 import { StepTrace } from '../step-trace';
 import { TeacherPair } from '../teacher';
 import { BCE_FORMS, BceForm, SD_LOSSES, SdLoss, genericLoss, specificLoss } from './losses';
@@ -137,29 +137,10 @@ export class CkdMethod implements TrainingMethod {
   async prepareStep(batch: TripleBatch, ctx: StepContext): Promise<void> {
     this.prepared = undefined;
     if (syncReadsAvailable() || ctx.mask !== 'all') return;
-    const onBatch = batchTriples(batch);
-    const tensors = tf.tidy(() => sharedProjections(() => {
-      const { pos, neg } = tripleScores(ctx.model, ctx.mask, batch, true);
-      const named: Record<string, tf.Tensor> = { all: tf.sub(pos, neg) };
-      for (const m of MODALITIES) {
-        named[`student_${m}`] = tripleMargins(ctx.model, this.data, m, [onBatch], true)[0];
-        named[`teacher_${m}`] = this.teachers[m].margins(onBatch);
-      }
-      return named;
-    }, this.shareFor(batch, ctx)));
-    try {
-      const names = Object.keys(tensors);
-      const values = await Promise.all(names.map(k => tensors[k].data() as Promise<Float32Array>));
-      const v = Object.fromEntries(names.map((k, i) => [k, values[i]]));
-      const margins: BatchMargins = {
-        all: v.all,
-        student: { visual: v.student_visual, text: v.student_text },
-        teacher: { visual: v.teacher_visual, text: v.teacher_text },
-      };
-      this.prepared = { epoch: ctx.epoch, step: ctx.step, weights: modalityWeights(this.options.reweight, margins, this.options.rhoFloor) };
-    } finally {
-      tf.dispose(Object.values(tensors));
-    }
+    const m = await readBatchMargins(ctx.model, this.data, batch, this.shareFor(batch, ctx),
+      (onBatch) => ({ visual: this.teachers.visual.margins(onBatch), text: this.teachers.text.margins(onBatch) }));
+    const margins: BatchMargins = { all: m.all, student: m.channel, teacher: { visual: m.extra.visual, text: m.extra.text } };
+    this.prepared = { epoch: ctx.epoch, step: ctx.step, weights: modalityWeights(this.options.reweight, margins, this.options.rhoFloor) };
   }
 
   /** The weights prepareStep read for this step, if any (taken once). */

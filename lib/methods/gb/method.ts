@@ -25,7 +25,6 @@
  * estimation (losses, dG, dO, raw and normalised weights).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { requireSyncReads } from '../../engine/host-read';
 import { Dataset, UserItemLists } from '../../data/dataset';
 import { TripleSampler } from '../../data/samplers';
 import { CkdError } from '../../errors';
@@ -111,11 +110,11 @@ export class GradientBlendingMethod implements TrainingMethod {
   get currentWeights(): Record<GbBranch, number> { return { ...this.weights }; }
 
   async beforeEpoch(ctx: EpochContext): Promise<void> {
-    if ((ctx.epoch - 1) % this.options.window === 0) this.estimate(ctx);
+    if ((ctx.epoch - 1) % this.options.window === 0) await this.estimate(ctx);
   }
 
   /** One estimation from the model's current weights; sets and returns the new weights. */
-  estimate(ctx: EpochContext): GbEstimate {
+  async estimate(ctx: EpochContext): Promise<GbEstimate> {
     const vars = ctx.model.variables();
     const start = new WeightsSnapshot();
     start.capture(vars);
@@ -124,7 +123,7 @@ export class GradientBlendingMethod implements TrainingMethod {
     try {
       for (const k of GB_BRANCHES) {
         start.restore(vars);
-        const before = this.measure(ctx.model, k);
+        const before = await this.measure(ctx.model, k);
         const optimizer: tf.Optimizer = adam(ctx.lr);
         try {
           for (let e = 1; e <= this.options.estimateEpochs; e++) {
@@ -137,7 +136,7 @@ export class GradientBlendingMethod implements TrainingMethod {
         } finally {
           optimizer.dispose();
         }
-        const after = this.measure(ctx.model, k);
+        const after = await this.measure(ctx.model, k);
         branches[k] = ogrWeight({ trainStart: before.train, valStart: before.val, trainEnd: after.train, valEnd: after.val }, this.options.eps);
       }
       start.restore(vars);
@@ -152,17 +151,20 @@ export class GradientBlendingMethod implements TrainingMethod {
     return record;
   }
 
-  /** Branch k's mean BPR on the fixed train and held-out triples (inference mode). */
-  measure(model: Backbone, k: GbBranch): { train: number; val: number } {
-    requireSyncReads('Gradient blending\'s weight estimation');
-    return tf.tidy(() => {
+  /** Branch k's mean BPR on the fixed train and held-out triples (inference mode), read asynchronously. */
+  async measure(model: Backbone, k: GbBranch): Promise<{ train: number; val: number }> {
+    const both = tf.tidy(() => {
       const [t, v] = tripleMargins(model, this.data, k, [batchTriples(this.trainTriples), batchTriples(this.heldOutTriples)], false);
-      return {
-        train: tf.mean(tf.softplus(tf.neg(t))).dataSync()[0],
-        val: tf.mean(tf.softplus(tf.neg(v))).dataSync()[0],
-      };
+      return tf.stack([tf.mean(tf.softplus(tf.neg(t))), tf.mean(tf.softplus(tf.neg(v)))]);
     });
+    try {
+      const [train, val] = await both.data();
+      return { train, val };
+    } finally {
+      both.dispose();
+    }
   }
+
 
   loss(batch: TripleBatch, ctx: StepContext): StepLoss {
     if (ctx.mask !== 'all') throw new CkdError(`GB trains a multimodal model (mode multimodal), not a ${ctx.mask}-only model`);
