@@ -7,7 +7,8 @@ import { Rng } from '../lib/engine/random';
 import { GradientBlendingMethod } from '../lib/methods/gb/method';
 import { BACKBONES, backboneFactory } from '../lib/models/registry';
 import { synthesizeDataset } from '../lib/synth/synthesize';
-import { leanVariableGrads } from '../lib/train/lean-gradients';
+import { leanVariableGrads, leanVariableGradsAsync } from '../lib/train/lean-gradients';
+import { Teacher, disposeTeachers } from '../lib/methods/teacher';
 import { createMethod } from '../lib/methods/registry';
 
 const sameBits = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b.length && Array.prototype.every.call(a, (x: number, i: number) => Object.is(x, b[i]));
@@ -44,6 +45,34 @@ describe('train: gradients with an early-freeing backward pass (leanVariableGrad
       }
     });
   }
+
+  it('leanVariableGradsAsync: CKD\'s loss with its margins awaited mid-forward gives lean\'s bits, leaving no tensor behind', async () => {
+    const model = backboneFactory('egogcn')(data, { seed: 4 });
+    const teacherModel = backboneFactory('egogcn')(data, { seed: 9 });
+    const teachers = { visual: Teacher.freeze(teacherModel, data, 'visual', { seed: 9 }), text: Teacher.freeze(teacherModel, data, 'text', { seed: 9 }) };
+    try {
+      const batch = new TripleSampler(data.train, data.numItems).epoch(64, new Rng(5))[0];
+      const vars = model.variables();
+      const run = (async: boolean) => {
+        const ckd = createMethod('ckd', model, data, {}, teachers);
+        const ctx = { model, data, mask: 'all' as const, epoch: 0, step: 0, rng: new Rng(6) };
+        return async ? leanVariableGradsAsync(async () => (await ckd.lossAsync!(batch, ctx)).total, vars)
+          : Promise.resolve(leanVariableGrads(() => ckd.loss(batch, ctx).total, vars));
+      };
+      const sync = await run(false);
+      const before = tf.memory().numTensors;
+      const viaAwait = await run(true);
+      assert.strictEqual(tf.memory().numTensors - before, 1 + Object.keys(viaAwait.grads).length, 'only the value and the gradients remain');
+      assert.ok(sameBits(viaAwait.value.dataSync(), sync.value.dataSync()), 'loss');
+      assert.deepStrictEqual(Object.keys(viaAwait.grads).sort(), Object.keys(sync.grads).sort());
+      for (const [k, g] of Object.entries(sync.grads)) assert.ok(sameBits(viaAwait.grads[k].dataSync(), g.dataSync()), `gradient of ${k}`);
+      tf.dispose([sync.value, viaAwait.value, ...Object.values(sync.grads), ...Object.values(viaAwait.grads)]);
+    } finally {
+      disposeTeachers(teachers);
+      teacherModel.dispose();
+      model.dispose();
+    }
+  });
 
   it('refuses a loss that is not a scalar, and variables that are not trainable', () => {
     const v = tf.variable(tf.ones([3]), true, 'lean_test_v');

@@ -8,10 +8,7 @@ import { requireSyncReads } from '../engine/host-read';
 import { tripleMarginsKernel } from '../engine/dense-kernels';
 import { projectKernelsActive } from '../engine/kernel-heap';
 import { gatherRows } from '../engine/graph-ops';
-import { Modality, MODALITIES } from '../data/dataset';
 import { Backbone, ModalityMask, TripleBatch } from '../models/backbone';
-import { sharedProjections } from '../models/fixed-features';
-import { tripleScores } from '../train/bpr';
 
 /** Triples (u, a, b): the margin is score(u, a) - score(u, b). */
 export interface TripleSet {
@@ -116,47 +113,10 @@ export function marginsFromTables(users: tf.Tensor2D, items: tf.Tensor2D, set: T
   return tf.tidy(() => rowDot(gatherRows(users, set.users), tf.sub(gatherRows(items, set.a), gatherRows(items, set.b)) as tf.Tensor2D));
 }
 
-/** A batch's margins on the host: the fused model's (pos - neg), each channel's, and any extras. */
-export interface HostBatchMargins {
-  all: Float32Array;
-  channel: Record<Modality, Float32Array>;
-  extra: Record<string, Float32Array>;
-}
-
-/**
- * The margins a method needs on the host in the middle of a step, computed by the same forward as
- * the step's (training mode, projections shared or not alike) and read asynchronously before the
- * step's tape: the way CKD and OGM-GE run where reads are asynchronous only (webgpu).
- */
-export async function readBatchMargins(model: Backbone, data: Extent, batch: TripleBatch, share: boolean,
-  extra: (onBatch: TripleSet) => Record<string, tf.Tensor> = () => ({})): Promise<HostBatchMargins> {
-  const onBatch = batchTriples(batch);
-  const tensors = tf.tidy(() => sharedProjections(() => {
-    const { pos, neg } = tripleScores(model, 'all', batch, true);
-    const named: Record<string, tf.Tensor> = { all: tf.sub(pos, neg) };
-    for (const m of MODALITIES) named[`channel:${m}`] = tripleMargins(model, data, m, [onBatch], true)[0];
-    for (const [k, t] of Object.entries(extra(onBatch))) named[`extra:${k}`] = t;
-    return named;
-  }, share));
-  try {
-    const names = Object.keys(tensors);
-    const values = await Promise.all(names.map(k => tensors[k].data() as Promise<Float32Array>));
-    const out: HostBatchMargins = { all: new Float32Array(0), channel: {} as Record<Modality, Float32Array>, extra: {} };
-    names.forEach((k, i) => {
-      if (k === 'all') out.all = values[i];
-      else if (k.startsWith('channel:')) out.channel[k.slice(8) as Modality] = values[i];
-      else out.extra[k.slice(6)] = values[i];
-    });
-    return out;
-  } finally {
-    tf.dispose(Object.values(tensors));
-  }
-}
-
 /**
  * The values of a 1-D tensor on the host (a copy), read synchronously: CKD's re-weighting, OGM-GE's
  * modulation and the gradient probe need them in the middle of a step (where reads are
- * asynchronous only, CKD and OGM-GE use readBatchMargins before the step instead).
+ * asynchronous only, CKD and OGM-GE await them in lossAsync instead).
  */
 export function hostValues(t: tf.Tensor): Float32Array {
   requireSyncReads('A synchronous margin read (the gradient probe)');

@@ -38,13 +38,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Dataset, Modality, MODALITIES } from '../data/dataset';
-import { syncReadsAvailable } from '../engine/host-read';
 import { CkdError } from '../errors';
 import { Backbone, TripleBatch } from '../models/backbone';
-import { sharedProjections } from '../models/fixed-features';
+import { sharedProjections, sharedProjectionsAsync } from '../models/fixed-features';
 import { bprLoss, tripleScores } from '../train/bpr';
 import { StepContext, StepLoss, TrainingMethod } from '../train/method';
-import { batchTriples, hostValues, readBatchMargins, tripleMargins } from './margins';
+import { batchTriples, hostValues, tripleMargins } from './margins';
 import { StepTrace } from './step-trace';
 
 export type OgmScore = 'contribution' | 'branch';
@@ -122,7 +121,6 @@ export class OgmGeMethod implements TrainingMethod {
   readonly trace = new StepTrace();
   private readonly data: Dataset;
   private current: OgmCoefficients = { rho: NaN, k: { visual: 1, text: 1 } };
-  private prepared: { epoch: number; step: number; all: Float32Array; channel: Record<Modality, Float32Array> } | undefined;
 
   constructor(_model: Backbone, data: Dataset, options: Partial<OgmOptions> = {}) {
     this.options = ogmOptions(options);
@@ -141,26 +139,35 @@ export class OgmGeMethod implements TrainingMethod {
     return sharedProjections(() => this.stepLoss(batch, ctx), ctx.model.computesAllItems);
   }
 
-  /** Where reads are asynchronous only (webgpu), the scores' margins are read here, before the tape. */
-  async prepareStep(batch: TripleBatch, ctx: StepContext): Promise<void> {
-    this.prepared = undefined;
-    if (syncReadsAvailable() || ctx.mask !== 'all') return;
-    const m = await readBatchMargins(ctx.model, this.data, batch, ctx.model.computesAllItems);
-    this.prepared = { epoch: ctx.epoch, step: ctx.step, all: m.all, channel: m.channel };
-  }
-
-  private takePrepared(ctx: StepContext): { all: Float32Array; channel: Record<Modality, Float32Array> } | undefined {
-    const p = this.prepared;
-    this.prepared = undefined;
-    return p && p.epoch === ctx.epoch && p.step === ctx.step ? p : undefined;
+  /** The loss where tensors can only be read asynchronously (webgpu): the margins are awaited inside the tape. */
+  async lossAsync(batch: TripleBatch, ctx: StepContext): Promise<StepLoss> {
+    if (ctx.mask !== 'all') throw new CkdError(`OGM-GE trains a multimodal model (mode multimodal), not a ${ctx.mask}-only model`);
+    return sharedProjectionsAsync(async () => {
+      const f = this.forward(batch, ctx);
+      const [all, visual, text] = await Promise.all([f.all, f.channel.visual, f.channel.text].map(t => t.data() as Promise<Float32Array>));
+      return this.finish(f, ctx, all, { visual, text });
+    }, ctx.model.computesAllItems);
   }
 
   private stepLoss(batch: TripleBatch, ctx: StepContext): StepLoss {
+    const f = this.forward(batch, ctx);
+    return this.finish(f, ctx, hostValues(f.all), { visual: hostValues(f.channel.visual), text: hostValues(f.channel.text) });
+  }
+
+  /** BPR, regularisation, and the fused and per-channel margins of the batch. */
+  private forward(batch: TripleBatch, ctx: StepContext): { bpr: tf.Scalar; reg: tf.Scalar; all: tf.Tensor1D; channel: Record<Modality, tf.Tensor1D> } {
     const { pos, neg, reps } = tripleScores(ctx.model, ctx.mask, batch, true);
     const bpr = bprLoss(pos, neg);
     const reg = ctx.model.regularization(batch, reps);
+    const all = tf.sub(pos, neg) as tf.Tensor1D;
+    const onBatch = batchTriples(batch);
+    const channel = {} as Record<Modality, tf.Tensor1D>;
+    for (const m of MODALITIES) channel[m] = tripleMargins(ctx.model, this.data, m, [onBatch], true)[0];
+    return { bpr, reg, all, channel };
+  }
 
-    const { all, channel } = this.takePrepared(ctx) ?? this.hostMargins(batch, ctx, pos, neg);
+  /** The coefficients from the margins read to the host, and the step's loss. */
+  private finish(f: { bpr: tf.Scalar; reg: tf.Scalar }, ctx: StepContext, all: Float32Array, channel: Record<Modality, Float32Array>): StepLoss {
     const s = {} as Record<Modality, number>;
     for (const m of MODALITIES) {
       if (this.options.score === 'branch') {
@@ -175,14 +182,7 @@ export class OgmGeMethod implements TrainingMethod {
       s_visual: s.visual, s_text: s.text, rho: this.current.rho,
       k_visual: this.current.k.visual, k_text: this.current.k.text, modulated: this.inWindow(ctx.epoch) ? 1 : 0,
     });
-    return { total: tf.add(bpr, reg) as tf.Scalar, terms: { bpr, reg } };
-  }
-
-  private hostMargins(batch: TripleBatch, ctx: StepContext, pos: tf.Tensor, neg: tf.Tensor): { all: Float32Array; channel: Record<Modality, Float32Array> } {
-    const onBatch = batchTriples(batch);
-    const channel = {} as Record<Modality, Float32Array>;
-    for (const m of MODALITIES) channel[m] = hostValues(tripleMargins(ctx.model, this.data, m, [onBatch], true)[0]);
-    return { all: hostValues(tf.sub(pos, neg)), channel };
+    return { total: tf.add(f.bpr, f.reg) as tf.Scalar, terms: { bpr: f.bpr, reg: f.reg } };
   }
 
   transformGradients(grads: Record<string, tf.Tensor>, ctx: StepContext): Record<string, tf.Tensor> {

@@ -26,6 +26,18 @@ export function sharedProjections<T>(f: () => T, enabled = true): T {
   }
 }
 
+/** sharedProjections for a computation that awaits in the middle (nothing else may project meanwhile). */
+export async function sharedProjectionsAsync<T>(f: () => Promise<T>, enabled = true): Promise<T> {
+  if (shared || !enabled) return f();
+  shared = new Map();
+  try {
+    return await f();
+  } finally {
+    for (const list of shared.values()) for (const e of list) e.all.dispose();
+    shared = null;
+  }
+}
+
 /**
  * A constant item-feature matrix that models project with a trained linear layer.
  * Keeps the mean feature row for mean ablation.

@@ -26,6 +26,8 @@ interface EngineInternals {
   scopedRun<T>(start: () => void, end: () => void, f: () => T): T;
   startTape(): void;
   endTape(): void;
+  startScope(name?: string): void;
+  endScope(result?: tf.TensorContainer): void;
   tidy<T extends tf.TensorContainer>(nameOrFn: string | (() => T), fn?: () => T): T;
 }
 
@@ -59,10 +61,43 @@ function nodesFromXsToY(tape: TapeNode[], xs: tf.Tensor[], y: tf.Tensor): TapeNo
 }
 
 export function leanVariableGrads(f: () => tf.Scalar, vars: tf.Variable[]): { value: tf.Scalar; grads: Record<string, tf.Tensor> } {
-  const xs = vars.filter(v => v.trainable);
-  if (xs.length === 0) throw new CkdError('leanVariableGrads: none of the variables is trainable');
+  const xs = trainable(vars);
   const engine = tf.engine() as unknown as EngineInternals;
   const y = engine.scopedRun(() => engine.startTape(), () => engine.endTape(), () => engine.tidy('forward', f));
+  return backward(engine, xs, y);
+}
+
+/**
+ * leanVariableGrads of a forward that awaits in the middle (a read of tensors back to the host,
+ * on backends that only read asynchronously). Nothing else may run tfjs ops while it awaits: they
+ * would be recorded on its tape.
+ */
+export async function leanVariableGradsAsync(f: () => Promise<tf.Scalar>, vars: tf.Variable[]): Promise<{ value: tf.Scalar; grads: Record<string, tf.Tensor> }> {
+  const xs = trainable(vars);
+  const engine = tf.engine() as unknown as EngineInternals;
+  engine.startTape();
+  let y: tf.Scalar | undefined;
+  try {
+    engine.startScope('forward');
+    try {
+      y = await f();
+    } finally {
+      engine.endScope(y);
+    }
+  } finally {
+    engine.endTape();
+  }
+  return backward(engine, xs, y);
+}
+
+function trainable(vars: tf.Variable[]): tf.Variable[] {
+  const xs = vars.filter(v => v.trainable);
+  if (xs.length === 0) throw new CkdError('leanVariableGrads: none of the variables is trainable');
+  return xs;
+}
+
+/** The backward pass over the tape that recorded y's forward, freeing as it goes. */
+function backward(engine: EngineInternals, xs: tf.Variable[], y: unknown): { value: tf.Scalar; grads: Record<string, tf.Tensor> } {
   if (!(y instanceof tf.Tensor) || y.rank !== 0) throw new CkdError('leanVariableGrads: the loss must be a scalar tensor');
   const tape = nodesFromXsToY(engine.state.activeTape ?? [], xs, y);
   const grads = engine.tidy('backward', () => {

@@ -45,11 +45,11 @@ export interface TrainingMethod {
   loss(batch: TripleBatch, ctx: StepContext): StepLoss;
   transformGradients?(grads: Record<string, tf.Tensor>, ctx: StepContext): Record<string, tf.Tensor>;
   /**
-   * Called before each step's tape, with the same batch and context: where the backend reads
-   * tensors only asynchronously (webgpu), a method that needs host values inside `loss` (CKD's
-   * re-weighting) reads them here.
+   * `loss` for backends that read tensors only asynchronously (webgpu), for a method that reads
+   * host values in the middle of its loss (CKD's re-weighting, OGM-GE's modulation): the same
+   * computation with those reads awaited. The trainer's tape waits across them.
    */
-  prepareStep?(batch: TripleBatch, ctx: StepContext): Promise<void>;
+  lossAsync?(batch: TripleBatch, ctx: StepContext): Promise<StepLoss>;
   /**
    * The interactions the trainer draws BPR batches from; default data.train. GB holds part of
    * the train interactions out to estimate its weights on.

@@ -1,18 +1,18 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { readScalars } from '../engine/host-read';
+import { readScalars, syncReadsAvailable } from '../engine/host-read';
 import { Dataset } from '../data/dataset';
 import { BprSampling, TripleSampler } from '../data/samplers';
 import { CkdError } from '../errors';
 import { Rng } from '../engine/random';
 import { Backbone, MASKS, ModalityMask, TrainMode, maskOfMode } from '../models/backbone';
 import { EarlyStopping } from './early-stopping';
-import { StepContext, TrainingMethod, plainMethod } from './method';
+import { StepContext, StepLoss, TrainingMethod, plainMethod } from './method';
 import { ProgressSink, silentProgress } from './progress';
 import { MetricsByMask, NdcgVariant, evaluateBackbone } from './validate';
 import { WeightsSnapshot } from './weights-snapshot';
 import { JsonValue, captureCheckpoint, checkIdentity, readCheckpointIfExists, restoreCheckpoint, writeCheckpoint } from './checkpoint';
 import { adam } from './adam';
-import { leanVariableGrads } from './lean-gradients';
+import { leanVariableGrads, leanVariableGradsAsync } from './lean-gradients';
 
 export interface TrainOptions {
   mode: TrainMode;
@@ -225,13 +225,14 @@ export async function runStep(
   optimizer: tf.Optimizer, vars: tf.Variable[], method: TrainingMethod,
   batch: Parameters<TrainingMethod['loss']>[0], ctx: StepContext,
 ): Promise<Record<string, number>> {
-  await method.prepareStep?.(batch, ctx);
   const kept: Record<string, tf.Scalar> = {};
-  const { value, grads } = leanVariableGrads(() => {
-    const { total, terms } = method.loss(batch, ctx);
+  const keepTerms = ({ total, terms }: StepLoss): tf.Scalar => {
     for (const [k, t] of Object.entries(terms)) kept[k] = tf.keep(t);
     return total;
-  }, vars);
+  };
+  const { value, grads } = method.lossAsync && !syncReadsAvailable()
+    ? await leanVariableGradsAsync(async () => keepTerms(await method.lossAsync!(batch, ctx)), vars)
+    : leanVariableGrads(() => keepTerms(method.loss(batch, ctx)), vars);
   const applied = method.transformGradients ? method.transformGradients(grads, ctx) : grads;
   optimizer.applyGradients(applied);
   tf.dispose(Object.values(grads));

@@ -28,18 +28,17 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Dataset, Modality, MODALITIES } from '../../data/dataset';
 import { TripleSampler } from '../../data/samplers';
-import { syncReadsAvailable } from '../../engine/host-read';
 import { CkdError } from '../../errors';
 import { datasetFingerprint } from '../../experiments/provenance';
 import { Backbone, TripleBatch } from '../../models/backbone';
-import { sharedProjections } from '../../models/fixed-features';
+import { sharedProjections, sharedProjectionsAsync } from '../../models/fixed-features';
 import { bprLoss, tripleScores } from '../../train/bpr';
 import { StepContext, StepLoss, TrainingMethod } from '../../train/method';
-import { TripleSet, batchTriples, hostValues, marginsNeedAllItems, readBatchMargins, tripleMargins } from '../margins';
+import { TripleSet, batchTriples, hostValues, marginsNeedAllItems, tripleMargins } from '../margins';
 import { StepTrace } from '../step-trace';
 import { TeacherPair } from '../teacher';
 import { BCE_FORMS, BceForm, SD_LOSSES, SdLoss, genericLoss, specificLoss } from './losses';
-import { BatchMargins, ModalityWeights, REWEIGHTS, RHO_FLOOR, Reweight, modalityWeights } from './reweight';
+import { ModalityWeights, REWEIGHTS, RHO_FLOOR, Reweight, modalityWeights } from './reweight';
 
 export interface CkdOptions {
   /** Weight of the whole distillation loss (lambda_kd; CKD code default 0.01). */
@@ -93,6 +92,16 @@ export function ckdOptions(o: Partial<CkdOptions> = {}): CkdOptions {
   return r;
 }
 
+/** What a CKD step's forward produced: the loss's inputs and the margins its re-weighting reads. */
+interface CkdForward {
+  bpr: tf.Scalar;
+  reg: tf.Scalar;
+  universal: TripleSet | undefined;
+  student: Record<Modality, tf.Tensor1D[]>;
+  teacherB: Record<Modality, tf.Tensor1D>;
+  reweightMargins: { all: tf.Tensor1D; student: Record<Modality, tf.Tensor1D>; teacher: Record<Modality, tf.Tensor1D> };
+}
+
 export class CkdMethod implements TrainingMethod {
   readonly name = 'ckd';
   readonly options: CkdOptions;
@@ -101,7 +110,6 @@ export class CkdMethod implements TrainingMethod {
   readonly trace = new StepTrace();
   private readonly data: Dataset;
   private readonly sampler: TripleSampler;
-  private prepared: { epoch: number; step: number; weights: ModalityWeights } | undefined;
 
   /** The teachers stay the caller's (dispose them after training). */
   constructor(_model: Backbone, data: Dataset, teachers: TeacherPair | undefined, options: Partial<CkdOptions> = {}) {
@@ -130,27 +138,34 @@ export class CkdMethod implements TrainingMethod {
   }
 
   /**
-   * Where tensors can only be read asynchronously (webgpu), the re-weighting's margins are
-   * computed and read here, before the tape, by the same forward the loss runs (one more forward
-   * per step there); the loss then takes these weights. Elsewhere the loss reads them itself.
+   * The loss where tensors can only be read asynchronously (webgpu): the same forward and loss,
+   * with the re-weighting's margins awaited in between (the trainer's tape waits with them).
    */
-  async prepareStep(batch: TripleBatch, ctx: StepContext): Promise<void> {
-    this.prepared = undefined;
-    if (syncReadsAvailable() || ctx.mask !== 'all') return;
-    const m = await readBatchMargins(ctx.model, this.data, batch, this.shareFor(batch, ctx),
-      (onBatch) => ({ visual: this.teachers.visual.margins(onBatch), text: this.teachers.text.margins(onBatch) }));
-    const margins: BatchMargins = { all: m.all, student: m.channel, teacher: { visual: m.extra.visual, text: m.extra.text } };
-    this.prepared = { epoch: ctx.epoch, step: ctx.step, weights: modalityWeights(this.options.reweight, margins, this.options.rhoFloor) };
-  }
-
-  /** The weights prepareStep read for this step, if any (taken once). */
-  private takePrepared(ctx: StepContext): ModalityWeights | undefined {
-    const p = this.prepared;
-    this.prepared = undefined;
-    return p && p.epoch === ctx.epoch && p.step === ctx.step ? p.weights : undefined;
+  async lossAsync(batch: TripleBatch, ctx: StepContext): Promise<StepLoss> {
+    if (ctx.mask !== 'all') throw new CkdError(`CKD trains a multimodal student (mode multimodal), not a ${ctx.mask}-only model`);
+    return sharedProjectionsAsync(async () => {
+      const f = this.forward(batch, ctx);
+      const m = f.reweightMargins;
+      const [all, sv, st, tv, tt] = await Promise.all([m.all, m.student.visual, m.student.text, m.teacher.visual, m.teacher.text]
+        .map(t => t.data() as Promise<Float32Array>));
+      const w = modalityWeights(this.options.reweight, { all, student: { visual: sv, text: st }, teacher: { visual: tv, text: tt } }, this.options.rhoFloor);
+      return this.finish(f, ctx, w);
+    }, this.shareFor(batch, ctx));
   }
 
   private stepLoss(batch: TripleBatch, ctx: StepContext): StepLoss {
+    const f = this.forward(batch, ctx);
+    const m = f.reweightMargins;
+    const w = modalityWeights(this.options.reweight, {
+      all: hostValues(m.all),
+      student: { visual: hostValues(m.student.visual), text: hostValues(m.student.text) },
+      teacher: { visual: hostValues(m.teacher.visual), text: hostValues(m.teacher.text) },
+    }, this.options.rhoFloor);
+    return this.finish(f, ctx, w);
+  }
+
+  /** The student's and teachers' forward for a step: BPR, regularisation, and every margin the loss needs. */
+  private forward(batch: TripleBatch, ctx: StepContext): CkdForward {
     const o = this.options;
     const { pos, neg, reps } = tripleScores(ctx.model, ctx.mask, batch, true);
     const bpr = bprLoss(pos, neg);
@@ -170,13 +185,18 @@ export class CkdMethod implements TrainingMethod {
       student[m] = tripleMargins(ctx.model, this.data, m, sets, true);
       teacherB[m] = this.teachers[m].margins(onBatch);
     }
+    const reweightMargins = {
+      all: tf.sub(pos, neg) as tf.Tensor1D,
+      student: { visual: student.visual[0], text: student.text[0] },
+      teacher: { visual: teacherB.visual, text: teacherB.text },
+    };
+    return { bpr, reg, universal, student, teacherB, reweightMargins };
+  }
 
-    const w = this.takePrepared(ctx) ?? modalityWeights(o.reweight, {
-      all: hostValues(tf.sub(pos, neg)),
-      student: { visual: hostValues(student.visual[0]), text: hostValues(student.text[0]) },
-      teacher: { visual: hostValues(teacherB.visual), text: hostValues(teacherB.text) },
-    }, o.rhoFloor);
-
+  /** The step's loss from its forward and the modality weights read from its margins. */
+  private finish(f: CkdForward, ctx: StepContext, w: ModalityWeights): StepLoss {
+    const o = this.options;
+    const { bpr, reg, universal, student, teacherB } = f;
     const terms: Record<string, tf.Scalar> = { bpr, reg };
     let kd: tf.Scalar = tf.scalar(0);
     for (const m of MODALITIES) {
