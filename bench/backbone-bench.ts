@@ -174,7 +174,7 @@ export async function benchBackbone(name: string, setup: BenchSetup): Promise<Ba
     row.validation = await phase('validation', () => timeValidation(model, setup, name));
     if (row.validation) log(`${name}: validation ${row.validation.threeMaskSeconds.toFixed(2)} s; freezing teachers`);
     t0 = process.hrtime.bigint();
-    teachers = await phase('teachers', () => freezeTeachers(name, setup));
+    teachers = await phase('teachers', () => freezeTeachers(name, setup.data, setup.fingerprint));
     if (teachers) {
       row.teacherSeconds = seconds(t0);
       log(`${name}: teachers in ${row.teacherSeconds.toFixed(1)} s; timing ${setup.steps} CKD steps`);
@@ -206,12 +206,12 @@ export async function benchBackbone(name: string, setup: BenchSetup): Promise<Ba
 }
 
 /** Both teachers, frozen from one freshly initialised backbone (their quality does not change a step's cost). */
-async function freezeTeachers(name: string, setup: BenchSetup): Promise<TeacherPair> {
-  const teacherModel = backboneEntry(name).factory(setup.data, { seed: 2 });
+export async function freezeTeachers(name: string, data: Dataset, fingerprint: string): Promise<TeacherPair> {
+  const teacherModel = backboneEntry(name).factory(data, { seed: 2 });
   const teachers: Partial<TeacherPair> = {};
   try {
     for (const m of MODALITIES) {
-      teachers[m] = await Teacher.freezeAsync(teacherModel, setup.data, m, { seed: 2 }, { fingerprint: setup.fingerprint, modelName: name });
+      teachers[m] = await Teacher.freezeAsync(teacherModel, data, m, { seed: 2 }, { fingerprint, modelName: name });
     }
     return teachers as TeacherPair;
   } catch (e) {

@@ -8,16 +8,16 @@
  */
 import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs-core';
-import { MODALITIES } from '../lib/data/dataset';
 import { initEngine } from '../lib/engine/backend';
 import { datasetFingerprint } from '../lib/experiments/provenance';
 import { createMethod } from '../lib/methods/registry';
-import { Teacher, TeacherPair, disposeTeachers } from '../lib/methods/teacher';
+import { TeacherPair, disposeTeachers } from '../lib/methods/teacher';
 import { backboneEntry } from '../lib/models/registry';
 import { PRESET_NAMES } from '../lib/synth/presets';
 import { synthesizeDataset } from '../lib/synth/synthesize';
 import { plainMethod } from '../lib/train/method';
 import { CkdError } from '../lib/errors';
+import { freezeTeachers } from './backbone-bench';
 import { epochBatches, timeSteps } from './steps';
 
 const USAGE = `usage: node dist/bench/profile-step.js [options]
@@ -76,17 +76,10 @@ async function main(): Promise<void> {
   const data = synthesizeDataset(o.preset, 1);
   const { batches } = epochBatches(data, 1024, o.steps + 2);
   const model = entry.factory(data, { seed: 1 });
-  const teachers: Partial<TeacherPair> = {};
+  let teachers: TeacherPair | undefined;
   try {
-    if (o.method === 'ckd') {
-      const teacherModel = entry.factory(data, { seed: 2 });
-      try {
-        for (const m of MODALITIES) teachers[m] = await Teacher.freezeAsync(teacherModel, data, m, { seed: 2 }, { fingerprint: datasetFingerprint(data), modelName: o.model });
-      } finally {
-        teacherModel.dispose();
-      }
-    }
-    const method = o.method === 'ckd' ? createMethod('ckd', model, data, {}, teachers as TeacherPair) : plainMethod;
+    if (o.method === 'ckd') teachers = await freezeTeachers(o.model, data, datasetFingerprint(data));
+    const method = teachers ? createMethod('ckd', model, data, {}, teachers) : plainMethod;
     const timing = await timeSteps(model, data, method, batches, o.steps, { lr: entry.lr });
     const info = await tf.profile(async () => { await timeSteps(model, data, method, batches, 1, { lr: entry.lr }); return []; });
     const byName = new Map<string, { count: number; ms: number | null }>();

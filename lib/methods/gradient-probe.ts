@@ -12,6 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Dataset, MODALITIES } from '../data/dataset';
 import { TripleSampler } from '../data/samplers';
+import { readScalars } from '../engine/host-read';
 import { Rng } from '../engine/random';
 import { Backbone, ModalityMask, ParameterGroups } from '../models/backbone';
 import { bprLoss } from '../train/bpr';
@@ -61,14 +62,14 @@ export class GradientProbe {
         const [m] = tripleMargins(model, this.data, mask, [this.set], false);
         return bprLoss(m, tf.zerosLike(m));
       }, vars);
+      const squares = tf.tidy(() => Object.fromEntries(Object.entries(grads).map(([k, t]) => [k, tf.sum(tf.square(t))])));
       let sq = 0;
-      for (const t of Object.values(grads)) {
-        const s = tf.tidy(() => tf.sum(tf.square(t)));
-        sq += (await s.data())[0];
-        s.dispose();
+      try {
+        for (const x of Object.values(await readScalars(squares))) sq += x;
+      } finally {
+        tf.dispose([value, ...Object.values(grads), ...Object.values(squares)]);
       }
       out[`grad_${g}`] = Math.sqrt(sq);
-      tf.dispose([value, ...Object.values(grads)]);
     }
     return out;
   }

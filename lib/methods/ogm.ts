@@ -115,6 +115,10 @@ export function geNoise(g: tf.Tensor, seed: number): tf.Tensor {
   });
 }
 
+function checkMultimodal(ctx: StepContext): void {
+  if (ctx.mask !== 'all') throw new CkdError(`OGM-GE trains a multimodal model (mode multimodal), not a ${ctx.mask}-only model`);
+}
+
 export class OgmGeMethod implements TrainingMethod {
   readonly name = 'ogm';
   readonly options: OgmOptions;
@@ -135,13 +139,13 @@ export class OgmGeMethod implements TrainingMethod {
   }
 
   loss(batch: TripleBatch, ctx: StepContext): StepLoss {
-    if (ctx.mask !== 'all') throw new CkdError(`OGM-GE trains a multimodal model (mode multimodal), not a ${ctx.mask}-only model`);
+    checkMultimodal(ctx);
     return sharedProjections(() => this.stepLoss(batch, ctx), ctx.model.computesAllItems);
   }
 
   /** The loss where tensors can only be read asynchronously (webgpu): the margins are awaited inside the tape. */
   async lossAsync(batch: TripleBatch, ctx: StepContext): Promise<StepLoss> {
-    if (ctx.mask !== 'all') throw new CkdError(`OGM-GE trains a multimodal model (mode multimodal), not a ${ctx.mask}-only model`);
+    checkMultimodal(ctx);
     return sharedProjectionsAsync(async () => {
       const f = this.forward(batch, ctx);
       const [all, visual, text] = await Promise.all([f.all, f.channel.visual, f.channel.text].map(t => t.data() as Promise<Float32Array>));

@@ -46,10 +46,10 @@ export function teacherMode(m: Modality): TrainMode {
 
 const GROUP_ORDER: readonly (keyof ParameterGroups)[] = ['shared', 'visual', 'text'];
 
-/** The backbone's variables with stable names `<group>/<index>`, in group order. */
 /** What a frozen teacher records beside its weights. */
 export interface FreezeExtras { fingerprint?: string; training?: TeacherInfo['training']; modelName?: string }
 
+/** The backbone's variables with stable names `<group>/<index>`, in group order. */
 export function namedVariables(model: Backbone): { name: string; variable: tf.Variable }[] {
   return GROUP_ORDER.flatMap(g => model.groups[g].map((variable, k) => ({ name: `${g}/${k}`, variable })));
 }

@@ -21,8 +21,7 @@ export function sharedProjections<T>(f: () => T, enabled = true): T {
   try {
     return f();
   } finally {
-    for (const list of shared.values()) for (const e of list) e.all.dispose();
-    shared = null;
+    releaseShared();
   }
 }
 
@@ -33,9 +32,13 @@ export async function sharedProjectionsAsync<T>(f: () => Promise<T>, enabled = t
   try {
     return await f();
   } finally {
-    for (const list of shared.values()) for (const e of list) e.all.dispose();
-    shared = null;
+    releaseShared();
   }
+}
+
+function releaseShared(): void {
+  for (const list of shared?.values() ?? []) for (const e of list) e.all.dispose();
+  shared = null;
 }
 
 /**

@@ -92,6 +92,10 @@ export function ckdOptions(o: Partial<CkdOptions> = {}): CkdOptions {
   return r;
 }
 
+function checkMultimodal(ctx: StepContext): void {
+  if (ctx.mask !== 'all') throw new CkdError(`CKD trains a multimodal student (mode multimodal), not a ${ctx.mask}-only model`);
+}
+
 /** What a CKD step's forward produced: the loss's inputs and the margins its re-weighting reads. */
 interface CkdForward {
   bpr: tf.Scalar;
@@ -128,7 +132,7 @@ export class CkdMethod implements TrainingMethod {
   }
 
   loss(batch: TripleBatch, ctx: StepContext): StepLoss {
-    if (ctx.mask !== 'all') throw new CkdError(`CKD trains a multimodal student (mode multimodal), not a ${ctx.mask}-only model`);
+    checkMultimodal(ctx);
     return sharedProjections(() => this.stepLoss(batch, ctx), this.shareFor(batch, ctx));
   }
 
@@ -142,7 +146,7 @@ export class CkdMethod implements TrainingMethod {
    * with the re-weighting's margins awaited in between (the trainer's tape waits with them).
    */
   async lossAsync(batch: TripleBatch, ctx: StepContext): Promise<StepLoss> {
-    if (ctx.mask !== 'all') throw new CkdError(`CKD trains a multimodal student (mode multimodal), not a ${ctx.mask}-only model`);
+    checkMultimodal(ctx);
     return sharedProjectionsAsync(async () => {
       const f = this.forward(batch, ctx);
       const m = f.reweightMargins;

@@ -25,6 +25,7 @@
  * estimation (losses, dG, dO, raw and normalised weights).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { readScalars } from '../../engine/host-read';
 import { Dataset, UserItemLists } from '../../data/dataset';
 import { TripleSampler } from '../../data/samplers';
 import { CkdError } from '../../errors';
@@ -153,18 +154,17 @@ export class GradientBlendingMethod implements TrainingMethod {
 
   /** Branch k's mean BPR on the fixed train and held-out triples (inference mode), read asynchronously. */
   async measure(model: Backbone, k: GbBranch): Promise<{ train: number; val: number }> {
-    const both = tf.tidy(() => {
+    const means = tf.tidy(() => {
       const [t, v] = tripleMargins(model, this.data, k, [batchTriples(this.trainTriples), batchTriples(this.heldOutTriples)], false);
-      return tf.stack([tf.mean(tf.softplus(tf.neg(t))), tf.mean(tf.softplus(tf.neg(v)))]);
+      return { train: tf.mean(tf.softplus(tf.neg(t))), val: tf.mean(tf.softplus(tf.neg(v))) };
     });
     try {
-      const [train, val] = await both.data();
+      const { train, val } = await readScalars(means);
       return { train, val };
     } finally {
-      both.dispose();
+      tf.dispose(Object.values(means));
     }
   }
-
 
   loss(batch: TripleBatch, ctx: StepContext): StepLoss {
     if (ctx.mask !== 'all') throw new CkdError(`GB trains a multimodal model (mode multimodal), not a ${ctx.mask}-only model`);
