@@ -16,8 +16,8 @@ import { trainModel } from '../lib/train/trainer';
 import { backboneFactory } from '../lib/models/registry';
 
 describe('reproduction plan', () => {
-  it('plans the full preset: 6 backbones x 3 seeds x (3 modes + gb, ogm, ckd) plus 4 ablations x 3 backbones x 3 seeds', () => {
-    const cells = planCells(PRESETS.full, 'fp');
+  it('plans the full-short preset: 6 backbones x 3 seeds x (3 modes + gb, ogm, ckd) plus 4 ablations x 3 backbones x 3 seeds', () => {
+    const cells = planCells(PRESETS['full-short'], 'fp');
     assert.strictEqual(cells.length, 6 * 3 * 6 + 3 * 3 * 4);
     assert.strictEqual(new Set(cells.map(c => configKey(c.cell))).size, cells.length, 'no duplicates');
     // Teachers come before the CKD cell that needs them.
@@ -34,7 +34,7 @@ describe('reproduction plan', () => {
   });
 
   it('shards whole backbone-and-seed groups: disjoint, covering, teachers with their students', () => {
-    const cells = planCells(PRESETS.full, 'fp');
+    const cells = planCells(PRESETS['full-short'], 'fp');
     const shards = [0, 1, 2].map(k => shardCells(cells, k, 3));
     assert.strictEqual(shards.reduce((n, s) => n + s.length, 0), cells.length);
     const groupsOf = shards.map(s => new Set(s.map(c => c.group)));

@@ -7,7 +7,7 @@ import { initEngine } from '../engine/backend';
 import { CkdError } from '../errors';
 import { PROJECT_ROOT, provenance } from '../experiments/provenance';
 import { PRESET_NAMES, planCells, presetByName, shardCells } from '../experiments/reproduce-plan';
-import { reproductionTables, runPlan, writeReproductionReport } from '../experiments/reproduce';
+import { reproductionTables, runPreset, writeReproductionReport } from '../experiments/reproduce';
 import { ResultStore, configKey } from '../experiments/result-store';
 import { RunCell, RunCellResult, cellLabel } from '../experiments/run-cell';
 import { renderText } from '../experiments/tables';
@@ -21,10 +21,10 @@ const DEFAULT_DATA = path.join(PROJECT_ROOT, 'data', 'default');
 export const reproduceSpec: CommandSpec = {
   name: 'reproduce',
   summary: 'Run everything the notebooks show (Figure 1, the gradient analysis, Tables 1-3) for a preset, resumably, and write report.html and tables.md.',
-  usage: 'ckd reproduce [--data DIR] [--preset quick|full] [--out DIR] [--jobs N] [--models a,b]',
+  usage: 'ckd reproduce [--data DIR] [--preset quick|full|full-short] [--out DIR] [--jobs N] [--models a,b]',
   options: [
     { name: 'data', value: 'DIR', help: 'data folder (LATTICE or MMRec layout); the embedded default data set is generated there when it is data/default and absent', default: 'data/default' },
-    { name: 'preset', value: 'NAME', help: `${PRESET_NAMES.join(' or ')}: quick is one seed and 10 epochs on VBPR and EgoGCN; full is the paper's protocol (3 seeds, six backbones, four methods, ablations)`, default: 'quick' },
+    { name: 'preset', value: 'NAME', help: `${PRESET_NAMES.join(', ')}: quick is one seed and 10 epochs on VBPR and EgoGCN; full is the paper's protocol run to convergence (learning rates selected on validation, validation every 5 epochs, patience 10 validations; 3 seeds, six backbones, five methods, ablations, BPR-MF; 10 seeds of plain and CKD on VBPR, 5 on EgoGCN); full-short is our first grid's short protocol (lr 1e-3, patience 5 epochs, at most 40 epochs), kept to reproduce its records`, default: 'quick' },
     { name: 'out', value: 'DIR', help: 'results folder (store.jsonl, teachers/, report.html, tables.md, figures)', default: 'results/<preset>-<data set name>' },
     { name: 'jobs', value: 'N', help: 'worker processes training cells in parallel (each takes whole backbone-and-seed groups, and cores / N threads for its fixed-feature products unless CKD_GEMM_THREADS is set)', default: '1' },
     { name: 'models', value: 'LIST', help: 'only these backbones (comma-separated)' },
@@ -55,7 +55,7 @@ export async function reproduceCommand(argv: string[], out: (s: string) => void,
   const store = new ResultStore<RunCell, RunCellResult>(path.join(outDir, 'store.jsonl'), { warn });
   const prov = provenance(data, await initEngine());
   const fingerprint = prov.dataset.fingerprint;
-  const planned = planCells(preset, fingerprint, models);
+  const planned = planCells(preset, fingerprint, models, store);
   const started = Date.now();
   if (!a.options['report-only']) {
     if (jobs > 1 && !shard) {
@@ -64,11 +64,12 @@ export async function reproduceCommand(argv: string[], out: (s: string) => void,
     } else {
       const mine = shard ? shardCells(planned, shard.index, shard.count) : planned;
       const todo = mine.filter(p => !store.has(configKey(p.cell))).length;
-      log(`${preset.name} preset on ${data.name}: ${mine.length} cells${shard ? ` in shard ${shard.index + 1}/${shard.count}` : ''}, ${mine.length - todo} done earlier, ${todo} to run; results in ${outDir}`);
-      await runPlan(data, mine, {
-        store, teachersDir: path.join(outDir, 'teachers'), provenance: prov, log,
+      log(`${preset.name} preset on ${data.name}: ${mine.length} cells planned${shard ? ` in shard ${shard.index + 1}/${shard.count}` : ''}, ${mine.length - todo} done earlier, ${todo} to run` +
+        `${preset.lrGrid ? ' (more join the plan as learning rates are selected)' : ''}; results in ${outDir}`);
+      await runPreset(data, preset, fingerprint, {
+        store, teachersDir: path.join(outDir, 'teachers'), provenance: prov, log, models, shard,
         progress: label => a.options.quiet ? undefined : consoleProgress(label),
-        onCell: (k, n, cell, done) => { if (!done) log(`[${k}/${n}] ${cellLabel(cell)} (${elapsed(started)})`); },
+        onCell: (k, n, cell) => log(`[${k}/${n}] ${cellLabel(cell)} lr ${cell.train.lr} (${elapsed(started)})`),
       });
     }
   }

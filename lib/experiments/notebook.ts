@@ -14,9 +14,9 @@ import { synthesizeDataset } from '../synth/synthesize';
 import { FigureSpec, figureHtmlFragment, plotlyScriptTag, writeFigureHtml, writeFigurePng } from './figures';
 import { PROJECT_ROOT, Provenance, provenance } from './provenance';
 import { ReproducePreset, Section, presetByName, sectionCells } from './reproduce-plan';
-import { ReproductionView, runPlan } from './reproduce';
+import { ReproductionView } from './reproduce';
 import { ResultStore, configKey } from './result-store';
-import { RunCell, RunCellResult } from './run-cell';
+import { RunCell, RunCellResult, ensureCell } from './run-cell';
 
 export interface NotebookSession extends ReproductionView {
   data: Dataset;
@@ -46,14 +46,19 @@ export async function openReproduction(o: OpenOptions): Promise<NotebookSession>
 
 /** Trains what the section needs and is not in the store yet; one line per cell. */
 export async function runSection(s: NotebookSession, section: Section, log: (line: string) => void = console.log): Promise<void> {
-  const cells = sectionCells(s.preset, s.dataset.fingerprint, section);
-  const todo = cells.filter(c => !s.store.has(configKey(c.cell))).length;
-  log(`${section}: ${cells.length} cells, ${cells.length - todo} already in ${path.relative(process.cwd(), s.store.file)}, ${todo} to train`);
   const t0 = Date.now();
-  await runPlan(s.data, cells, {
+  const o = {
     store: s.store, teachersDir: path.join(s.outDir, 'teachers'), provenance: s.provenance,
-    log: line => log(`  ${line} (${((Date.now() - t0) / 1000).toFixed(0)} s)`),
-  });
+    log: (line: string) => log(`  ${line} (${((Date.now() - t0) / 1000).toFixed(0)} s)`),
+  };
+  // Planned again after each cell: a preset that selects learning rates plans more cells as it goes.
+  for (let first = true; ; first = false) {
+    const cells = sectionCells(s.preset, s.dataset.fingerprint, section, s.store);
+    const todo = cells.filter(c => !s.store.has(configKey(c.cell)));
+    if (first) log(`${section}: ${cells.length} cells, ${cells.length - todo.length} already in ${path.relative(process.cwd(), s.store.file)}, ${todo.length} to train`);
+    if (todo.length === 0) return;
+    await ensureCell(s.data, todo[0].cell, o);
+  }
 }
 
 /** How a figure is shown: interactive plotly HTML, or a PNG (static: for committed notebooks and viewers without JavaScript). */

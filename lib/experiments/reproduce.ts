@@ -16,9 +16,9 @@ import { Dataset } from '../data/dataset';
 import { paperDatasetName } from './paper';
 import { FigureSpec, COLORS, figure1, writeFigureHtml, writeFigurePng, findChromium } from './figures';
 import { Provenance } from './provenance';
-import { PlannedCell, ReproducePreset, planCells } from './reproduce-plan';
+import { PlannedCell, ReproducePreset, gridCells, planCells, planPreset, shardCells } from './reproduce-plan';
 import { Report, ReportBlock, writeReport } from './report';
-import { RunCell, RunCellMeta, RunCellOptions, RunRecord, RunStore, cellEvaluations, cellLabel, ckdVariant, ensureCell } from './run-cell';
+import { RunCell, RunCellMeta, RunCellOptions, RunRecord, RunStore, cellConverged, cellEvaluations, cellLabel, ckdVariant, ensureCell } from './run-cell';
 import { configKey } from './result-store';
 import { HistorySeries, historyFigure } from './series-figure';
 import { pairedTTestOverSeeds, pairedTestOverUsers, summarize } from './summary';
@@ -41,6 +41,27 @@ export async function runPlan(data: Dataset, cells: readonly PlannedCell[], o: R
   }
 }
 
+export interface PresetRunOptions extends RunPlanOptions {
+  models?: string[];
+  /** Run only this shard's groups (0-based index of count). */
+  shard?: { index: number; count: number };
+}
+
+/**
+ * Runs a preset's cells until none is left, planning again after each cell: with a learning-rate
+ * grid, the cells that need a backbone's rate join the plan once its walk has ended.
+ */
+export async function runPreset(data: Dataset, preset: ReproducePreset, dataset: string, o: PresetRunOptions): Promise<void> {
+  for (;;) {
+    const all = planCells(preset, dataset, o.models, o.store);
+    const mine = o.shard ? shardCells(all, o.shard.index, o.shard.count) : all;
+    const k = mine.findIndex(p => !o.store.has(configKey(p.cell)));
+    if (k < 0) return;
+    o.onCell?.(k + 1, mine.length, mine[k].cell, false);
+    await ensureCell(data, mine[k].cell, o);
+  }
+}
+
 /** A store record as what the table builders take. */
 export function outcomeOf(rec: RunRecord, datasetName: string): RunOutcome {
   const c = rec.config;
@@ -60,7 +81,7 @@ export interface ReproductionView {
 
 /** The finished records among a preset's cells (the store may hold others). */
 export function presetRecords(v: ReproductionView, models?: string[]): RunRecord[] {
-  return planCells(v.preset, v.dataset.fingerprint, models).map(p => v.store.get(configKey(p.cell))).filter((r): r is RunRecord => !!r);
+  return gridCells(v.preset, v.dataset.fingerprint, models, v.store).map(p => v.store.get(configKey(p.cell))).filter((r): r is RunRecord => !!r);
 }
 
 /** The paper's column to compare with: the matching Amazon set, else Baby (named as such in the notes). */
@@ -116,7 +137,7 @@ export function ckdAgainstPlain(outcomes: readonly RunOutcome[], models: readonl
 }
 
 function recordOf(v: ReproductionView, model: string, mode: TrainMode, method: MethodName, seed: number): RunRecord | undefined {
-  const cell = planCells(v.preset, v.dataset.fingerprint, [model]).find(p =>
+  const cell = gridCells(v.preset, v.dataset.fingerprint, [model], v.store).find(p =>
     p.cell.mode === mode && p.cell.method === method && p.cell.train.seed === seed && ckdVariant(p.cell) !== undefined === (method === 'ckd')
     && (method !== 'ckd' || ckdVariant(p.cell) === 'ckd'));
   return cell ? v.store.get(configKey(cell.cell)) : undefined;
@@ -195,11 +216,13 @@ export interface WrittenReport {
 /** Writes report.html, tables.md and Figure 1 files (PNG where Chromium is installed) into `dir`. */
 export async function writeReproductionReport(v: ReproductionView, dir: string, provenance?: Provenance): Promise<WrittenReport> {
   fs.mkdirSync(dir, { recursive: true });
-  const planned = planCells(v.preset, v.dataset.fingerprint);
+  const plan = planPreset(v.preset, v.dataset.fingerprint, undefined, v.store);
+  const planned = plan.cells;
   const done = presetRecords(v);
   const tables = reproductionTables(v);
+  const notConverged = done.filter(r => !cellConverged(r)).length;
   const blocks: ReportBlock[] = [
-    { kind: 'text', text: `Preset ${v.preset.name} on data set '${v.dataset.name}' (fingerprint ${v.dataset.fingerprint}): ${done.length} of ${planned.length} cells finished; seeds ${v.preset.seeds.join(', ')}; up to ${v.preset.train.epochs} epochs, learning rate ${v.preset.train.lr}, validation every epoch, patience ${v.preset.train.patience}. The paper's numbers are its Amazon ${paperColumn(v.dataset.name)} column${paperDatasetName(v.dataset.name) ? '' : ': a different data set, shown for the shape of the results, not for equality'}.` },
+    { kind: 'text', text: `Preset ${v.preset.name} on data set '${v.dataset.name}' (fingerprint ${v.dataset.fingerprint}): ${done.length} of ${planned.length} cells finished${plan.waiting ? `, more waiting for their learning rate to be selected` : ''}; ${notConverged} of the finished cells did not converge (flagged in the cells table). ${protocolText(v.preset)} The paper's numbers are its Amazon ${paperColumn(v.dataset.name)} column${paperDatasetName(v.dataset.name) ? '' : ': a different data set, shown for the shape of the results, not for equality'}.` },
     { kind: 'heading', text: 'Figure 1: the pilot study' },
   ];
   const figures: string[] = [];
@@ -236,16 +259,26 @@ export async function writeReproductionReport(v: ReproductionView, dir: string, 
   return { report: reportFile, tables: tablesFile, figures, pngs };
 }
 
-/** Every planned cell: done or not, and what it cost. */
-export function cellsTable(v: ReproductionView, planned = planCells(v.preset, v.dataset.fingerprint)): ResultTable {
+/** Every planned cell: done or not, converged or not, and what it cost. */
+export function cellsTable(v: ReproductionView, planned = planCells(v.preset, v.dataset.fingerprint, undefined, v.store)): ResultTable {
   const rows = planned.map(({ cell }) => {
     const r = v.store.get(configKey(cell));
-    return [cellLabel(cell), r ? 'done' : 'not run', r ? r.result.test.all.recall20 : NaN, r ? r.result.bestEpoch : NaN, r ? r.result.epochsRun : NaN, r ? r.result.secondsPerEpoch : NaN] as CellValue[];
+    const state = !r ? 'not run' : cellConverged(r) ? 'converged' : 'NOT CONVERGED';
+    return [cellLabel(cell), cell.train.lr, state, r ? r.result.test.all.recall20 : NaN, r ? r.result.bestEpoch : NaN, r ? r.result.epochsRun : NaN, r ? r.result.secondsPerEpoch : NaN] as CellValue[];
   });
   return {
-    title: 'Cells of the preset', columns: ['cell', 'state', 'test R@20', 'best epoch', 'epochs', 's/epoch'],
-    formats: ['text', 'text', 'metric', 'int', 'int', 'metric'], rows, notes: [],
+    title: 'Cells of the preset', columns: ['cell', 'lr', 'state', 'test R@20', 'best epoch', 'epochs', 's/epoch'],
+    formats: ['text', 'text', 'text', 'metric', 'int', 'int', 'metric'], rows,
+    notes: ['converged: stopped by its patience rule, its best epoch patience x validation interval epochs before its last; NOT CONVERGED: it reached its epoch cap still improving'],
   };
+}
+
+/** The preset's training protocol in one or two sentences. */
+export function protocolText(p: ReproducePreset): string {
+  const t = p.train;
+  const every = t.evalEvery === 1 ? 'every epoch' : `every ${t.evalEvery} epochs`;
+  const lr = p.lrGrid ? `the learning rate of each backbone and mode selected on validation Recall@20 from {${p.lrGrid.join(', ')}}` : `learning rate ${t.lr}`;
+  return `Seeds ${p.seeds.join(', ')}${p.moreSeeds ? ` (plain and CKD: ${Object.entries(p.moreSeeds).map(([m, n]) => `${m} ${n}`).join(', ')} seeds)` : ''}; ${lr}; batch ${t.batchSize}; validation ${every}, stopping after ${t.patience} validations without a better Recall@20, at most ${t.epochs} epochs.`;
 }
 
 function provenanceOf(done: RunRecord[], extra?: Provenance): Provenance[] {

@@ -21,6 +21,7 @@ import { MASKS, ModalityMask, TrainMode, maskOfMode } from '../models/backbone';
 import { backboneEntry } from '../models/registry';
 import { ProgressSink } from '../train/progress';
 import { EpochRecord, TrainOptions, TrainResult, trainModel } from '../train/trainer';
+import { hasConverged } from './convergence';
 import { Provenance } from './provenance';
 import { ResultRecord, ResultStore, configKey } from './result-store';
 
@@ -39,6 +40,11 @@ export interface RunCell {
   train: CellTraining;
   /** Run the gradient probe (Section 2.4) after every epoch. */
   probe: boolean;
+  /**
+   * A CKD cell's teachers' learning rates, where they differ from the student's (a preset that
+   * selects a rate per backbone and mode). Absent otherwise, so earlier cells keep their keys.
+   */
+  teacherLr?: Record<Modality, number>;
 }
 
 export interface CellMetrics { recall20: number; ndcg20: number; precision20: number }
@@ -56,6 +62,8 @@ export interface RunCellResult {
   perUser?: CellPerUser;
   bestEpoch: number;
   epochsRun: number;
+  /** Stopped by its patience rule, not its epoch cap (convergence.ts); absent in older records: use cellConverged. */
+  converged?: boolean;
   secondsPerEpoch: number;
   wallSeconds: number;
 }
@@ -70,18 +78,31 @@ export type RunRecord = ResultRecord<RunCell, RunCellResult>;
 
 export function runCell(o: Omit<RunCell, 'kind' | 'methodOptions' | 'probe'> & { methodOptions?: Record<string, unknown>; probe?: boolean }): RunCell {
   backboneEntry(o.model);
-  return {
+  const cell: RunCell = {
     kind: 'run', dataset: o.dataset, model: o.model.toLowerCase(), mode: o.mode, method: o.method,
     methodOptions: checkMethodOptions(o.method, o.methodOptions ?? {}), train: { ...o.train }, probe: o.probe ?? false,
   };
+  if (o.teacherLr && o.method === 'ckd') cell.teacherLr = { ...o.teacherLr };
+  return cell;
 }
 
 /** The uni-modal plain cells whose best states are a CKD cell's teachers. */
 export function teacherCells(cell: RunCell): Record<Modality, RunCell> {
   const out = {} as Record<Modality, RunCell>;
-  for (const m of MODALITIES) out[m] = { ...cell, mode: teacherMode(m), method: 'plain', methodOptions: {} };
+  for (const m of MODALITIES) {
+    const { teacherLr, ...rest } = cell;
+    out[m] = { ...rest, mode: teacherMode(m), method: 'plain', methodOptions: {}, train: { ...cell.train, lr: teacherLr?.[m] ?? cell.train.lr } };
+  }
   return out;
 }
+
+/** Whether a finished cell converged (convergence.ts); older records did not store it. */
+export function cellConverged(rec: Pick<RunRecord, 'config' | 'result'>): boolean {
+  return rec.result.converged ?? hasConverged(rec.result, rec.config.train);
+}
+
+/** CKD in the form of the authors' public code: its per-triple re-weighting and its BCE. */
+export const CKD_CODE_FORM: Readonly<Record<string, unknown>> = { reweight: 'reference-code', bce: 'reference-code' };
 
 /** The Table 3 name of a CKD cell's ablation ('ckd' when none), undefined for other methods. */
 export function ckdVariant(cell: Pick<RunCell, 'method' | 'methodOptions'>): string | undefined {
@@ -91,6 +112,7 @@ export function ckdVariant(cell: Pick<RunCell, 'method' | 'methodOptions'>): str
   if (o.reweight === 'none') return 'without_reweight';
   if (o.sdLoss === 'kl') return 'kl_instead_of_hinge';
   if (o.sdLoss === 'mse') return 'mse_instead_of_hinge';
+  if (o.reweight === 'reference-code' && o.bce === 'reference-code') return 'ckd_code_form';
   return 'ckd';
 }
 
@@ -121,7 +143,7 @@ export async function ensureCell(data: Dataset, cell: RunCell, o: RunCellOptions
   try {
     const { result, model } = await train(data, cell, o, teachers);
     try {
-      const rec = o.store.append({ config: cell, result: cellResult(data, result), meta: { provenance: o.provenance, history: result.history } });
+      const rec = o.store.append({ config: cell, result: cellResult(data, cell, result), meta: { provenance: o.provenance, history: result.history } });
       const modality = uniModality(cell);
       if (modality) await saveFrozen(model, data, cell, modality, o.provenance.dataset.fingerprint, teacherDir(o.teachersDir, cell));
       o.log?.(`${cellLabel(cell)}: test recall@20 ${MASKS.map(m => `${m} ${rec.result.test[m].recall20.toFixed(4)}`).join(', ')}`);
@@ -210,11 +232,11 @@ function metrics(e: EvaluationResult): CellMetrics {
   return { recall20: e.recall[20], ndcg20: e.ndcg[20], precision20: e.precision[20] };
 }
 
-function cellResult(data: Dataset, r: TrainResult): RunCellResult {
+function cellResult(data: Dataset, cell: RunCell, r: TrainResult): RunCellResult {
   const out: RunCellResult = {
     test: Object.fromEntries(MASKS.map(m => [m, metrics(r.test[m])])) as Record<ModalityMask, CellMetrics>,
     val: Object.fromEntries(MASKS.map(m => [m, metrics(r.val[m])])) as Record<ModalityMask, CellMetrics>,
-    bestEpoch: r.bestEpoch, epochsRun: r.epochsRun, secondsPerEpoch: r.secondsPerEpoch, wallSeconds: r.wallSeconds,
+    bestEpoch: r.bestEpoch, epochsRun: r.epochsRun, converged: hasConverged(r, cell.train), secondsPerEpoch: r.secondsPerEpoch, wallSeconds: r.wallSeconds,
   };
   const pu = r.test.all.perUser;
   if (pu) {
