@@ -35,10 +35,13 @@ describe('learning-rate selection on validation', () => {
   const finish = (lr: number, val: number, bestEpoch = 40, epochsRun = 90) =>
     store.append({ config: { ...base, train: { ...base.train, lr } }, result: resultWith(val, bestEpoch, epochsRun) });
 
-  it('converged means stopped by patience: best epoch patience x interval before the last', () => {
+  it('converged means stopped by patience after a flat stretch of at least 20 epochs', () => {
     assert.ok(hasConverged({ bestEpoch: 40, epochsRun: 90 }, { evalEvery: 5, patience: 10 }));
     assert.ok(!hasConverged({ bestEpoch: 995, epochsRun: 1000 }, { evalEvery: 5, patience: 10 }));
     assert.ok(!hasConverged({ bestEpoch: 960, epochsRun: 1000 }, { evalEvery: 5, patience: 10 }));
+    // A short patience stops a run, but 5 flat epochs are not convergence.
+    assert.ok(!hasConverged({ bestEpoch: 20, epochsRun: 25 }, { evalEvery: 1, patience: 5 }));
+    assert.ok(hasConverged({ bestEpoch: 20, epochsRun: 40 }, { evalEvery: 1, patience: 5 }));
   });
 
   it('walks from the largest rate down and stops at the first that validates worse', () => {

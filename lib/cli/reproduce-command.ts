@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { loadDataset, writeDataset } from '../data/loaders';
 import { initEngine } from '../engine/backend';
+import { popularityBaseline } from '../eval/popularity';
 import { CkdError } from '../errors';
 import { PROJECT_ROOT, provenance } from '../experiments/provenance';
 import { PRESET_NAMES, planCells, presetByName, shardCells } from '../experiments/reproduce-plan';
@@ -75,7 +76,7 @@ export async function reproduceCommand(argv: string[], out: (s: string) => void,
   }
   if (shard) return;
   store.reload();
-  const view = { preset, dataset: { name: data.name, fingerprint }, store };
+  const view = { preset, dataset: { name: data.name, fingerprint }, store, mostPop: await popularityBaseline(data, 'test', [20]) };
   const written = await writeReproductionReport(view, outDir, prov);
   const t = reproductionTables(view);
   out(renderText(t.ckdVsPlain));

@@ -10,6 +10,7 @@ import * as path from 'path';
 import { Dataset } from '../data/dataset';
 import { loadDataset, writeDataset } from '../data/loaders';
 import { initEngine } from '../engine/backend';
+import { popularityBaseline } from '../eval/popularity';
 import { synthesizeDataset } from '../synth/synthesize';
 import { FigureSpec, figureHtmlFragment, plotlyScriptTag, writeFigureHtml, writeFigurePng } from './figures';
 import { PROJECT_ROOT, Provenance, provenance } from './provenance';
@@ -41,7 +42,8 @@ export async function openReproduction(o: OpenOptions): Promise<NotebookSession>
   const outDir = path.resolve(o.out && o.out.trim() !== '' ? o.out : path.join(PROJECT_ROOT, 'results', `${preset.name}-${data.name}`));
   const prov = provenance(data, await initEngine({ quiet: true }));
   const store = new ResultStore<RunCell, RunCellResult>(path.join(outDir, 'store.jsonl'));
-  return { data, preset, outDir, provenance: prov, store, dataset: { name: data.name, fingerprint: prov.dataset.fingerprint } };
+  const mostPop = await popularityBaseline(data, 'test', [20]);
+  return { data, preset, outDir, provenance: prov, store, mostPop, dataset: { name: data.name, fingerprint: prov.dataset.fingerprint } };
 }
 
 /** Trains what the section needs and is not in the store yet; one line per cell. */

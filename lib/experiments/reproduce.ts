@@ -13,6 +13,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Dataset } from '../data/dataset';
+import { EvaluationResult } from '../eval/evaluate';
 import { paperDatasetName } from './paper';
 import { FigureSpec, COLORS, figure1, writeFigureHtml, writeFigurePng, findChromium } from './figures';
 import { Provenance } from './provenance';
@@ -22,7 +23,7 @@ import { RunCell, RunCellMeta, RunCellOptions, RunRecord, RunStore, cellConverge
 import { configKey } from './result-store';
 import { HistorySeries, historyFigure } from './series-figure';
 import { pairedTTestOverSeeds, pairedTestOverUsers, summarize } from './summary';
-import { CellValue, ColumnFormat, ResultTable, RunOutcome, renderMarkdown, table1, table2, table3 } from './tables';
+import { CellValue, ColumnFormat, ResultTable, RunOutcome, convergenceFlag, renderMarkdown, table1, table2, table3 } from './tables';
 import { EpochRecord } from '../train/trainer';
 import { MethodName } from '../methods/registry';
 import { TrainMode } from '../models/backbone';
@@ -68,7 +69,7 @@ export function outcomeOf(rec: RunRecord, datasetName: string): RunOutcome {
   const variant = ckdVariant(c);
   return {
     model: c.model, method: c.method, dataset: datasetName, seed: c.train.seed, mode: c.mode,
-    ...(variant ? { variant } : {}), test: cellEvaluations(rec.result),
+    ...(variant ? { variant } : {}), test: cellEvaluations(rec.result), converged: cellConverged(rec),
   };
 }
 
@@ -77,6 +78,8 @@ export interface ReproductionView {
   /** The data set: name (for titles and the paper's column) and fingerprint (for the cells). */
   dataset: { name: string; fingerprint: string };
   store: RunStore;
+  /** MostPop's test metrics on the data set (Table 1's popularity row), where the data was at hand. */
+  mostPop?: EvaluationResult;
 }
 
 /** The finished records among a preset's cells (the store may hold others). */
@@ -93,26 +96,40 @@ export function reproductionOutcomes(v: ReproductionView): RunOutcome[] {
   return presetRecords(v).map(r => outcomeOf(r, v.dataset.name));
 }
 
-export function reproductionTables(v: ReproductionView): { table1: ResultTable; table2: ResultTable; table3: ResultTable; ckdVsPlain: ResultTable } {
+export interface ReproductionTables {
+  table1: ResultTable;
+  table2: ResultTable;
+  table3: ResultTable;
+  ckdVsPlain: ResultTable;
+  /** CKD in the authors' code's form against plain, where the preset runs it. */
+  ckdCodeFormVsPlain?: ResultTable;
+}
+
+export function reproductionTables(v: ReproductionView): ReproductionTables {
   const outcomes = reproductionOutcomes(v);
   const opts = { dataset: v.dataset.name, paperDataset: paperColumn(v.dataset.name) };
+  const baselines = [
+    ...(v.mostPop ? [{ label: 'MostPop', runs: [{ model: 'MostPop', method: 'plain', dataset: v.dataset.name, seed: 0, test: { all: v.mostPop } }] }] : []),
+    ...(v.preset.idBaseline ? [{ label: 'BPR-MF', runs: outcomes.filter(r => r.model === 'bprmf') }] : []),
+  ];
   return {
-    table1: table1(outcomes, { ...opts, models: v.preset.tableModels }),
+    table1: table1(outcomes, { ...opts, models: v.preset.tableModels, baselines }),
     table2: table2(outcomes, { ...opts, models: v.preset.tableModels }),
     table3: table3(outcomes, { ...opts, models: v.preset.ablationModels }),
     ckdVsPlain: ckdAgainstPlain(outcomes, v.preset.tableModels),
+    ...(v.preset.ckdCodeForm ? { ckdCodeFormVsPlain: ckdAgainstPlain(outcomes, v.preset.tableModels, 'ckd_code_form') } : {}),
   };
 }
 
 /** CKD against the plain backbone on Recall@20 under each mask, with both paired tests. */
-export function ckdAgainstPlain(outcomes: readonly RunOutcome[], models: readonly string[]): ResultTable {
-  const columns = ['model', 'mask', 'plain', 'ckd', 'gain%', 'seeds', 'p seeds', 'p users'];
-  const formats: ColumnFormat[] = ['text', 'text', 'metric', 'metric', 'percent', 'int', 'p', 'p'];
+export function ckdAgainstPlain(outcomes: readonly RunOutcome[], models: readonly string[], variant = 'ckd'): ResultTable {
+  const columns = ['model', 'mask', 'plain', 'ckd', 'gain%', 'seeds', 'p seeds', 'p users', 'note'];
+  const formats: ColumnFormat[] = ['text', 'text', 'metric', 'metric', 'percent', 'int', 'p', 'p', 'text'];
   const rows: CellValue[][] = [];
   const multimodal = (r: RunOutcome) => (r.mode ?? 'multimodal') === 'multimodal';
   for (const model of models) {
     const plain = outcomes.filter(r => r.model === model && r.method === 'plain' && multimodal(r));
-    const ckd = outcomes.filter(r => r.model === model && r.method === 'ckd' && r.variant === 'ckd' && multimodal(r));
+    const ckd = outcomes.filter(r => r.model === model && r.method === 'ckd' && r.variant === variant && multimodal(r));
     if (plain.length === 0 && ckd.length === 0) continue;
     for (const mask of ['all', 'text', 'visual'] as const) {
       const a = ckd.map(r => ({ seed: r.seed, value: r.test[mask]!.recall[20] }));
@@ -123,11 +140,11 @@ export function ckdAgainstPlain(outcomes: readonly RunOutcome[], models: readonl
       const ea = ckd.map(r => r.test[mask]!).filter(e => e.perUser);
       const eb = plain.map(r => r.test[mask]!).filter(e => e.perUser);
       const pUsers = ea.length > 0 && eb.length > 0 ? pairedTestOverUsers(ea, eb, 'recall', 20).p : NaN;
-      rows.push([model, mask === 'all' ? 'fused' : `${mask} channel`, mb, ma, mb > 0 ? 100 * (ma - mb) / mb : NaN, Math.min(a.length, b.length), pSeeds, pUsers]);
+      rows.push([model, mask === 'all' ? 'fused' : `${mask} channel`, mb, ma, mb > 0 ? 100 * (ma - mb) / mb : NaN, Math.min(a.length, b.length), pSeeds, pUsers, convergenceFlag([...plain, ...ckd])]);
     }
   }
   return {
-    title: 'CKD against the plain backbone: test Recall@20',
+    title: variant === 'ckd' ? 'CKD against the plain backbone: test Recall@20' : `CKD (${variant.replace(/_/g, ' ')}) against the plain backbone: test Recall@20`,
     columns, formats, rows,
     notes: [
       'plain / ckd: mean over seeds; fused = all modalities; a channel = the other modality replaced by its mean at inference',
@@ -248,12 +265,13 @@ export async function writeReproductionReport(v: ReproductionView, dir: string, 
   }
   blocks.push({ kind: 'heading', text: 'Table 1' }, { kind: 'table', table: tables.table1 });
   blocks.push({ kind: 'heading', text: 'CKD against plain' }, { kind: 'table', table: tables.ckdVsPlain });
+  if (tables.ckdCodeFormVsPlain) blocks.push({ kind: 'table', table: tables.ckdCodeFormVsPlain });
   blocks.push({ kind: 'heading', text: 'Table 2' }, { kind: 'table', table: tables.table2 });
   blocks.push({ kind: 'heading', text: 'Table 3' }, { kind: 'table', table: tables.table3 });
   blocks.push({ kind: 'heading', text: 'Cells' }, { kind: 'table', table: cellsTable(v, planned) });
   const report: Report = { title: `CKD reproduction: ${v.dataset.name}, preset ${v.preset.name}`, blocks, provenance: provenanceOf(done, provenance) };
   const reportFile = writeReport(path.join(dir, 'report.html'), report);
-  const md = [tables.table1, tables.ckdVsPlain, tables.table2, tables.table3].map(t => renderMarkdown(t)).join('\n');
+  const md = [tables.table1, tables.ckdVsPlain, ...(tables.ckdCodeFormVsPlain ? [tables.ckdCodeFormVsPlain] : []), tables.table2, tables.table3].map(t => renderMarkdown(t)).join('\n');
   const tablesFile = path.join(dir, 'tables.md');
   fs.writeFileSync(tablesFile, `Preset ${v.preset.name} on '${v.dataset.name}' (${done.length} of ${planned.length} cells finished).\n\n${md}`);
   return { report: reportFile, tables: tablesFile, figures, pngs };

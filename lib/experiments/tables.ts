@@ -39,6 +39,14 @@ export interface RunOutcome {
   variant?: string;
   /** Test metrics under each mask (TrainResult.test); per-user arrays enable the users test. */
   test: Partial<Record<ModalityMask, EvaluationResult>>;
+  /** false when the run stopped at its epoch cap still improving (flagged in the tables); absent: not known. */
+  converged?: boolean;
+}
+
+/** '' when every run converged (or it is not known), else how many did not: the tables' flag. */
+export function convergenceFlag(runs: readonly RunOutcome[]): string {
+  const k = runs.filter(r => r.converged === false).length;
+  return k === 0 ? '' : `NOT CONVERGED: ${k} of ${runs.length} runs`;
 }
 
 /** A RunOutcome from a TrainResult and what the run was. */
@@ -71,6 +79,8 @@ export interface TableOptions {
   significance?: Significance;
   /** Table 1 only: use the likely value of a suspect paper cell instead of the printed one. */
   correctedPaper?: boolean;
+  /** Table 1 only: rows of content-free baselines above the backbones (e.g. MostPop, BPR-MF), not in the paper. */
+  baselines?: { label: string; runs: RunOutcome[] }[];
 }
 
 const SHORT: Record<Table1Metric, string> = { 'recall@20': 'R@20', 'ndcg@20': 'N@20', 'precision@20': 'P@20' };
@@ -182,6 +192,15 @@ export function table1(runs: readonly RunOutcome[], opts: TableOptions = {}): Re
   formats.push('percent', 'percent', 'int', 'p', 'text');
   const rows: CellValue[][] = [];
   const suspects: string[] = [];
+  for (const b of opts.baselines ?? []) {
+    const row: CellValue[] = [b.label, 'baseline'];
+    for (const m of TABLE1_METRICS) {
+      const s = summarize(values(b.runs, 'all', m).map(v => v.value));
+      row.push(NaN, s.mean, s.sd, NaN);
+    }
+    row.push(NaN, NaN, b.runs.length, NaN, convergenceFlag(b.runs));
+    rows.push(row);
+  }
   for (const model of ctx.models) {
     const base = runsOf(ctx, model, 'backbone');
     const basePaper = ctx.paperDs ? paperOr(() => paperTable1(model, 'backbone', ctx.paperDs!, 'recall@20', { corrected: opts.correctedPaper })) : NaN;
@@ -207,7 +226,7 @@ export function table1(runs: readonly RunOutcome[], opts: TableOptions = {}): Re
         method === 'backbone' ? NaN : relChange(oursR, baseOurs),
         mine.length,
         method === 'backbone' ? NaN : significance(ctx, mine, base, 'all'),
-        marks.length > 0 ? `suspect: ${marks.join('; ')}` : '',
+        [marks.length > 0 ? `suspect: ${marks.join('; ')}` : '', convergenceFlag(mine)].filter(Boolean).join('; '),
       );
       rows.push(row);
     }
@@ -217,6 +236,7 @@ export function table1(runs: readonly RunOutcome[], opts: TableOptions = {}): Re
     'ours: mean over seeds of test metrics under the multimodal mask; sd: sample standard deviation; n: seeds',
     'Δ%: ours against the paper; gain%: Recall@20 against the same model\'s backbone row',
     testNote(ctx, 'the backbone'),
+    ...(opts.baselines?.length ? [`baseline rows (not in the paper): ${opts.baselines.map(b => b.label).join(', ')}; MostPop ranks items by train popularity`] : []),
   ];
   if (suspects.length > 0) {
     notes.push(`suspect paper cells (${opts.correctedPaper ? 'replaced by their likely values' : 'shown as printed'}): ${suspects.join('; ')}`);
@@ -244,13 +264,14 @@ export function table2(runs: readonly RunOutcome[], opts: TableOptions = {}): Re
     columns.push(`${c.mask} paper`, `${c.mask} ours`, `${c.mask} sd`, `${c.mask} Δ%`, `${c.mask} p`);
     formats.push('metric', 'metric', 'metric', 'percent', 'p');
   }
-  columns.push('n');
-  formats.push('int');
+  columns.push('n', 'note');
+  formats.push('int', 'text');
   const rows: CellValue[][] = [];
   for (const model of ctx.models) {
     const base = runsOf(ctx, model, 'backbone');
     for (const method of TABLE2_METHODS) {
       const row: CellValue[] = [model, method];
+      const used: RunOutcome[] = [];
       let n = Infinity;
       for (const c of CHANNELS) {
         const mine = method === 'teacher'
@@ -261,8 +282,9 @@ export function table2(runs: readonly RunOutcome[], opts: TableOptions = {}): Re
         const p = method === 'backbone' ? NaN : significance(ctx, mine, base, c.mask);
         row.push(paper, s.mean, s.sd, relChange(s.mean, paper), p);
         n = Math.min(n, mine.length);
+        used.push(...mine.filter(r => !used.includes(r)));
       }
-      row.push(n);
+      row.push(n, convergenceFlag(used));
       rows.push(row);
     }
   }
@@ -287,8 +309,8 @@ function isTeacherMethod(method: string): boolean {
 /** Table 3: Recall@20 of full CKD and its ablations (RunOutcome.variant) for each model. */
 export function table3(runs: readonly RunOutcome[], opts: TableOptions = {}): ResultTable {
   const ctx = context(runs.filter(r => paperMethodName(r.method) === 'ckd'), { ...opts, dataset: opts.dataset ?? onlyDataset(runs) }, TABLE3_MODELS);
-  const columns = ['model', 'variant', 'R@20 paper', 'R@20 ours', 'R@20 sd', 'R@20 Δ%', 'drop% paper', 'drop% ours', 'n', 'p'];
-  const formats: ColumnFormat[] = ['text', 'text', 'metric', 'metric', 'metric', 'percent', 'percent', 'percent', 'int', 'p'];
+  const columns = ['model', 'variant', 'R@20 paper', 'R@20 ours', 'R@20 sd', 'R@20 Δ%', 'drop% paper', 'drop% ours', 'n', 'p', 'note'];
+  const formats: ColumnFormat[] = ['text', 'text', 'metric', 'metric', 'metric', 'percent', 'percent', 'percent', 'int', 'p', 'text'];
   const rows: CellValue[][] = [];
   for (const model of ctx.models) {
     const full = runsOf(ctx, model, 'ckd', 'ckd');
@@ -302,7 +324,7 @@ export function table3(runs: readonly RunOutcome[], opts: TableOptions = {}): Re
       rows.push([
         model, TABLE3_LABELS[variant], paper, s.mean, s.sd, relChange(s.mean, paper),
         isFull ? NaN : relChange(paper, fullPaper), isFull ? NaN : relChange(s.mean, fullOurs),
-        mine.length, isFull ? NaN : significance(ctx, mine, full, 'all'),
+        mine.length, isFull ? NaN : significance(ctx, mine, full, 'all'), convergenceFlag(mine),
       ]);
     }
   }
