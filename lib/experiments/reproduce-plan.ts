@@ -21,6 +21,7 @@ import { Modality } from '../data/dataset';
 import { MethodName } from '../methods/registry';
 import { TRAIN_MODES, TrainMode } from '../models/backbone';
 import { backboneEntry } from '../models/registry';
+import { FULL_GRID_PREDICTION } from './headline';
 import { walkLearningRates } from './lr-search';
 import { configKey } from './result-store';
 import { CKD_CODE_FORM, CellTraining, RunCell, RunStore, runCell } from './run-cell';
@@ -50,6 +51,8 @@ export interface ReproducePreset {
   ckdCodeForm?: boolean;
   /** Table 1's content-free baseline BPR-MF (plain, every seed). */
   idBaseline?: boolean;
+  /** What was predicted before the grid ran, for the headline table (headline.ts). */
+  prediction?: typeof FULL_GRID_PREDICTION;
 }
 
 const TRAIN: Omit<CellTraining, 'seed' | 'epochs'> = { lr: 1e-3, batchSize: 1024, evalEvery: 1, patience: 5, ndcg: 'standard' };
@@ -68,7 +71,7 @@ export const PRESETS: Record<PresetName, ReproducePreset> = {
     lrGrid: [5e-3, 1e-3, 5e-4, 1e-4],
     figure1Models: ['vbpr', 'egogcn'], probeModels: ['vbpr'], tableModels: SIX,
     methods: ['plain', 'gb', 'ogm', 'ckd'], ablationModels: ['vbpr', 'mmgcn', 'egogcn'],
-    moreSeeds: { vbpr: 10, egogcn: 5 }, ckdCodeForm: true, idBaseline: true,
+    moreSeeds: { vbpr: 10, egogcn: 5 }, ckdCodeForm: true, idBaseline: true, prediction: FULL_GRID_PREDICTION,
   },
   'full-short': {
     name: 'full-short', seeds: [1, 2, 3], train: { ...TRAIN, epochs: 40 },

@@ -21,6 +21,7 @@ import { PlannedCell, ReproducePreset, gridCells, planCells, planPreset, shardCe
 import { Report, ReportBlock, writeReport } from './report';
 import { RunCell, RunCellMeta, RunCellOptions, RunRecord, RunStore, cellConverged, cellEvaluations, cellLabel, ckdVariant, ensureCell } from './run-cell';
 import { configKey } from './result-store';
+import { headlineTable } from './headline';
 import { HistorySeries, historyFigure } from './series-figure';
 import { pairedTTestOverSeeds, pairedTestOverUsers, summarize } from './summary';
 import { CellValue, ColumnFormat, ResultTable, RunOutcome, convergenceFlag, renderMarkdown, table1, table2, table3 } from './tables';
@@ -103,6 +104,8 @@ export interface ReproductionTables {
   ckdVsPlain: ResultTable;
   /** CKD in the authors' code's form against plain, where the preset runs it. */
   ckdCodeFormVsPlain?: ResultTable;
+  /** The verdict beside its prediction, where the preset has one for this data set. */
+  headline?: ResultTable;
 }
 
 export function reproductionTables(v: ReproductionView): ReproductionTables {
@@ -118,6 +121,7 @@ export function reproductionTables(v: ReproductionView): ReproductionTables {
     table3: table3(outcomes, { ...opts, models: v.preset.ablationModels }),
     ckdVsPlain: ckdAgainstPlain(outcomes, v.preset.tableModels),
     ...(v.preset.ckdCodeForm ? { ckdCodeFormVsPlain: ckdAgainstPlain(outcomes, v.preset.tableModels, 'ckd_code_form') } : {}),
+    ...(v.preset.prediction?.dataset === v.dataset.name ? { headline: headlineTable(outcomes, v.preset.prediction.rows, v.preset.prediction.document) } : {}),
   };
 }
 
@@ -240,6 +244,7 @@ export async function writeReproductionReport(v: ReproductionView, dir: string, 
   const notConverged = done.filter(r => !cellConverged(r)).length;
   const blocks: ReportBlock[] = [
     { kind: 'text', text: `Preset ${v.preset.name} on data set '${v.dataset.name}' (fingerprint ${v.dataset.fingerprint}): ${done.length} of ${planned.length} cells finished${plan.waiting ? `, more waiting for their learning rate to be selected` : ''}; ${notConverged} of the finished cells did not converge (flagged in the cells table). ${protocolText(v.preset)} The paper's numbers are its Amazon ${paperColumn(v.dataset.name)} column${paperDatasetName(v.dataset.name) ? '' : ': a different data set, shown for the shape of the results, not for equality'}.` },
+    ...(tables.headline ? [{ kind: 'table' as const, table: tables.headline }] : []),
     { kind: 'heading', text: 'Figure 1: the pilot study' },
   ];
   const figures: string[] = [];
@@ -271,7 +276,7 @@ export async function writeReproductionReport(v: ReproductionView, dir: string, 
   blocks.push({ kind: 'heading', text: 'Cells' }, { kind: 'table', table: cellsTable(v, planned) });
   const report: Report = { title: `CKD reproduction: ${v.dataset.name}, preset ${v.preset.name}`, blocks, provenance: provenanceOf(done, provenance) };
   const reportFile = writeReport(path.join(dir, 'report.html'), report);
-  const md = [tables.table1, tables.ckdVsPlain, ...(tables.ckdCodeFormVsPlain ? [tables.ckdCodeFormVsPlain] : []), tables.table2, tables.table3].map(t => renderMarkdown(t)).join('\n');
+  const md = [...(tables.headline ? [tables.headline] : []), tables.table1, tables.ckdVsPlain, ...(tables.ckdCodeFormVsPlain ? [tables.ckdCodeFormVsPlain] : []), tables.table2, tables.table3].map(t => renderMarkdown(t)).join('\n');
   const tablesFile = path.join(dir, 'tables.md');
   fs.writeFileSync(tablesFile, `Preset ${v.preset.name} on '${v.dataset.name}' (${done.length} of ${planned.length} cells finished).\n\n${md}`);
   return { report: reportFile, tables: tablesFile, figures, pngs };
