@@ -24,7 +24,7 @@ import { backboneEntry } from '../models/registry';
 import { FULL_GRID_PREDICTION } from './headline';
 import { walkLearningRates } from './lr-search';
 import { configKey } from './result-store';
-import { CKD_CODE_FORM, CellTraining, RunCell, RunStore, runCell } from './run-cell';
+import { CKD_CODE_FORM, CellTraining, RunCell, RunStore, runCell, teacherCells } from './run-cell';
 
 export type PresetName = 'quick' | 'full' | 'full-short';
 export const PRESET_NAMES: readonly PresetName[] = ['quick', 'full', 'full-short'];
@@ -51,6 +51,11 @@ export interface ReproducePreset {
   ckdCodeForm?: boolean;
   /** Table 1's content-free baseline BPR-MF (plain, every seed). */
   idBaseline?: boolean;
+  /**
+   * When does CKD pay off: CKD with teachers stopped after each of these epoch budgets, on these
+   * backbones and the preset's seeds (payoff.ts); the converged teachers are the grid's own.
+   */
+  payoff?: { models: string[]; teacherEpochs: number[] };
   /** What was predicted before the grid ran, for the headline table (headline.ts). */
   prediction?: typeof FULL_GRID_PREDICTION;
 }
@@ -72,6 +77,7 @@ export const PRESETS: Record<PresetName, ReproducePreset> = {
     figure1Models: ['vbpr', 'egogcn'], probeModels: ['vbpr'], tableModels: SIX,
     methods: ['plain', 'gb', 'ogm', 'ckd'], ablationModels: ['vbpr', 'mmgcn', 'egogcn'],
     moreSeeds: { vbpr: 10, egogcn: 5 }, ckdCodeForm: true, idBaseline: true, prediction: FULL_GRID_PREDICTION,
+    payoff: { models: ['vbpr', 'egogcn'], teacherEpochs: [5, 10, 20, 40] },
   },
   'full-short': {
     name: 'full-short', seeds: [1, 2, 3], train: { ...TRAIN, epochs: 40 },
@@ -103,6 +109,8 @@ export interface PlannedCell {
   group: string;
   /** Run only to select a learning rate (a walk's rate that was not selected, or not yet): in no table. */
   lrSearch?: boolean;
+  /** A cell of the payoff experiment (short-trained teachers, or CKD with them): in its own figure, no table. */
+  payoff?: boolean;
 }
 
 export interface Plan {
@@ -122,7 +130,7 @@ export function planPreset(preset: ReproducePreset, dataset: string, models?: st
   const out: PlannedCell[] = [];
   const seen = new Map<string, PlannedCell>();
   let waiting = 0;
-  const push = (cell: RunCell, group: string, lrSearch = false) => {
+  const push = (cell: RunCell, group: string, lrSearch = false, payoff = false) => {
     const id = configKey(cell);
     const known = seen.get(id);
     if (known) {
@@ -130,7 +138,7 @@ export function planPreset(preset: ReproducePreset, dataset: string, models?: st
       if (!lrSearch) delete known.lrSearch;
       return;
     }
-    const p: PlannedCell = lrSearch ? { cell, group, lrSearch } : { cell, group };
+    const p: PlannedCell = { cell, group, ...(lrSearch ? { lrSearch } : {}), ...(payoff ? { payoff } : {}) };
     seen.set(id, p);
     out.push(p);
   };
@@ -143,16 +151,18 @@ export function planPreset(preset: ReproducePreset, dataset: string, models?: st
     for (const cell of walk.cells) push(cell, model, true);
     return walk.selected;
   };
-  const add = (model: string, seed: number, mode: TrainMode, method: MethodName, methodOptions: Record<string, unknown> = {}) => {
+  const add = (model: string, seed: number, mode: TrainMode, method: MethodName, methodOptions: Record<string, unknown> = {}, teacherEpochs?: number) => {
     if (!keep(model)) return;
     const lr = rateOf(model, mode);
     const teacherLr = method === 'ckd' && preset.lrGrid ? { text: rateOf(model, 'text-only'), visual: rateOf(model, 'visual-only') } : undefined;
     if (lr === undefined || (teacherLr && (teacherLr.text === undefined || teacherLr.visual === undefined))) { waiting++; return; }
     const cell = runCell({
       dataset, model, mode, method, methodOptions, train: { ...preset.train, lr, seed }, probe: preset.probeModels.includes(model),
-      teacherLr: teacherLr as Record<Modality, number> | undefined,
+      teacherLr: teacherLr as Record<Modality, number> | undefined, teacherEpochs,
     });
-    push(cell, groupOf(model, seed));
+    if (teacherEpochs === undefined) { push(cell, groupOf(model, seed)); return; }
+    for (const t of Object.values(teacherCells(cell))) push(t, groupOf(model, seed), false, true);
+    push(cell, groupOf(model, seed), false, true);
   };
   const seedsUpTo = (n: number) => Array.from({ length: n }, (_, k) => k + 1);
   const modelsInOrder = [...new Set([...preset.tableModels, ...preset.figure1Models, ...preset.ablationModels])];
@@ -176,6 +186,11 @@ export function planPreset(preset: ReproducePreset, dataset: string, models?: st
       for (const options of Object.values(ABLATIONS)) add(model, seed, 'multimodal', 'ckd', options);
     }
   }
+  for (const model of preset.payoff?.models ?? []) {
+    for (const seed of preset.seeds) {
+      for (const epochs of preset.payoff!.teacherEpochs) add(model, seed, 'multimodal', 'ckd', {}, epochs);
+    }
+  }
   return { cells: out, waiting };
 }
 
@@ -184,9 +199,9 @@ export function planCells(preset: ReproducePreset, dataset: string, models?: str
   return planPreset(preset, dataset, models, store).cells;
 }
 
-/** The planned cells that the tables and figures use: without the learning-rate search's other rates. */
+/** The planned cells that the tables and figures use: without the learning-rate search's other rates and the payoff experiment. */
 export function gridCells(preset: ReproducePreset, dataset: string, models?: string[], store?: RunStore): PlannedCell[] {
-  return planCells(preset, dataset, models, store).filter(p => !p.lrSearch);
+  return planCells(preset, dataset, models, store).filter(p => !p.lrSearch && !p.payoff);
 }
 
 const EMPTY_STORE = { get: () => undefined } as unknown as RunStore;

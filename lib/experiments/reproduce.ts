@@ -22,6 +22,7 @@ import { Report, ReportBlock, writeReport } from './report';
 import { RunCell, RunCellMeta, RunCellOptions, RunRecord, RunStore, cellConverged, cellEvaluations, cellLabel, ckdVariant, ensureCell } from './run-cell';
 import { configKey } from './result-store';
 import { headlineTable } from './headline';
+import { payoffFigure, payoffPoints, payoffTable } from './payoff';
 import { HistorySeries, historyFigure } from './series-figure';
 import { pairedTTestOverSeeds, pairedTestOverUsers, summarize } from './summary';
 import { CellValue, ColumnFormat, ResultTable, RunOutcome, convergenceFlag, renderMarkdown, table1, table2, table3 } from './tables';
@@ -273,10 +274,17 @@ export async function writeReproductionReport(v: ReproductionView, dir: string, 
   if (tables.ckdCodeFormVsPlain) blocks.push({ kind: 'table', table: tables.ckdCodeFormVsPlain });
   blocks.push({ kind: 'heading', text: 'Table 2' }, { kind: 'table', table: tables.table2 });
   blocks.push({ kind: 'heading', text: 'Table 3' }, { kind: 'table', table: tables.table3 });
+  const payoff = payoffPoints(v);
+  const payoffFig = payoffFigure(payoff);
+  if (v.preset.payoff) {
+    blocks.push({ kind: 'heading', text: 'When does CKD pay off?' });
+    if (payoffFig) blocks.push({ kind: 'figure', figure: payoffFig, caption: 'Each point: CKD with teachers stopped after a budget of epochs (or converged), mean over seeds; bars: 95% t interval over seeds.' }, { kind: 'table', table: payoffTable(payoff) });
+    else blocks.push({ kind: 'text', text: 'Not run yet.' });
+  }
   blocks.push({ kind: 'heading', text: 'Cells' }, { kind: 'table', table: cellsTable(v, planned) });
   const report: Report = { title: `CKD reproduction: ${v.dataset.name}, preset ${v.preset.name}`, blocks, provenance: provenanceOf(done, provenance) };
   const reportFile = writeReport(path.join(dir, 'report.html'), report);
-  const md = [...(tables.headline ? [tables.headline] : []), tables.table1, tables.ckdVsPlain, ...(tables.ckdCodeFormVsPlain ? [tables.ckdCodeFormVsPlain] : []), tables.table2, tables.table3].map(t => renderMarkdown(t)).join('\n');
+  const md = [...(tables.headline ? [tables.headline] : []), tables.table1, tables.ckdVsPlain, ...(tables.ckdCodeFormVsPlain ? [tables.ckdCodeFormVsPlain] : []), tables.table2, tables.table3, ...(payoff.length ? [payoffTable(payoff)] : [])].map(t => renderMarkdown(t)).join('\n');
   const tablesFile = path.join(dir, 'tables.md');
   fs.writeFileSync(tablesFile, `Preset ${v.preset.name} on '${v.dataset.name}' (${done.length} of ${planned.length} cells finished).\n\n${md}`);
   return { report: reportFile, tables: tablesFile, figures, pngs };

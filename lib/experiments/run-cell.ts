@@ -45,6 +45,11 @@ export interface RunCell {
    * selects a rate per backbone and mode). Absent otherwise, so earlier cells keep their keys.
    */
   teacherLr?: Record<Modality, number>;
+  /**
+   * A CKD cell whose teachers were trained for at most this many epochs (not to convergence): how
+   * the payoff experiment varies the teachers' quality. Absent otherwise.
+   */
+  teacherEpochs?: number;
 }
 
 export interface CellMetrics { recall20: number; ndcg20: number; precision20: number }
@@ -83,6 +88,7 @@ export function runCell(o: Omit<RunCell, 'kind' | 'methodOptions' | 'probe'> & {
     methodOptions: checkMethodOptions(o.method, o.methodOptions ?? {}), train: { ...o.train }, probe: o.probe ?? false,
   };
   if (o.teacherLr && o.method === 'ckd') cell.teacherLr = { ...o.teacherLr };
+  if (o.teacherEpochs !== undefined && o.method === 'ckd') cell.teacherEpochs = o.teacherEpochs;
   return cell;
 }
 
@@ -90,8 +96,9 @@ export function runCell(o: Omit<RunCell, 'kind' | 'methodOptions' | 'probe'> & {
 export function teacherCells(cell: RunCell): Record<Modality, RunCell> {
   const out = {} as Record<Modality, RunCell>;
   for (const m of MODALITIES) {
-    const { teacherLr, ...rest } = cell;
-    out[m] = { ...rest, mode: teacherMode(m), method: 'plain', methodOptions: {}, train: { ...cell.train, lr: teacherLr?.[m] ?? cell.train.lr } };
+    const { teacherLr, teacherEpochs, ...rest } = cell;
+    const train = { ...cell.train, lr: teacherLr?.[m] ?? cell.train.lr, epochs: teacherEpochs ?? cell.train.epochs };
+    out[m] = { ...rest, mode: teacherMode(m), method: 'plain', methodOptions: {}, train };
   }
   return out;
 }
@@ -105,8 +112,9 @@ export function cellConverged(rec: Pick<RunRecord, 'config' | 'result'>): boolea
 export const CKD_CODE_FORM: Readonly<Record<string, unknown>> = { reweight: 'reference-code', bce: 'reference-code' };
 
 /** The Table 3 name of a CKD cell's ablation ('ckd' when none), undefined for other methods. */
-export function ckdVariant(cell: Pick<RunCell, 'method' | 'methodOptions'>): string | undefined {
+export function ckdVariant(cell: Pick<RunCell, 'method' | 'methodOptions' | 'teacherEpochs'>): string | undefined {
   if (cell.method !== 'ckd') return undefined;
+  if (cell.teacherEpochs !== undefined) return `teachers_${cell.teacherEpochs}_epochs`;
   const o = cell.methodOptions;
   if (o.generic === false) return 'without_generic';
   if (o.reweight === 'none') return 'without_reweight';
