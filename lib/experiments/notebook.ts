@@ -1,6 +1,6 @@
 /**
- * What the notebooks share, so that each stays a few readable cells: open the data and the
- * results folder of a preset, run the cells a section needs (resumably, in the same store as
+ * What the notebooks share, so that each stays a few readable cells: open the data (openDataset)
+ * and the results folder of a preset, run the cells a section needs (resumably, in the same store as
  * `ckd reproduce`), and turn figures and tables into something a notebook can display.
  * Nothing here imports tslab: the notebook passes what it displays to tslab.display.
  */
@@ -33,11 +33,19 @@ export interface OpenOptions {
   out?: string;
 }
 
+/**
+ * The data set a notebook works on: the folder `data` (real Amazon data in LATTICE or MMRec layout),
+ * or, when empty, the embedded default, generated once into data/default. Warnings go to console.warn.
+ */
+export function openDataset(data?: string): Dataset {
+  const given = data !== undefined && data.trim() !== '';
+  const dir = given ? path.resolve(data) : path.join(PROJECT_ROOT, 'data', 'default');
+  if (!given && !fs.existsSync(dir)) writeDataset(synthesizeDataset('default', 1), dir, 'lattice');
+  return loadDataset(dir, { warn: m => console.warn(`warning: ${m}`) });
+}
+
 export async function openReproduction(o: OpenOptions): Promise<NotebookSession> {
-  let dir = o.data && o.data.trim() !== '' ? path.resolve(o.data) : path.join(PROJECT_ROOT, 'data', 'default');
-  if (!o.data && !fs.existsSync(dir)) writeDataset(synthesizeDataset('default', 1), dir, 'lattice');
-  dir = path.resolve(dir);
-  const data = loadDataset(dir, { warn: m => console.warn(`warning: ${m}`) });
+  const data = openDataset(o.data);
   const preset: ReproducePreset = presetByName(o.quick ? 'quick' : 'full');
   const outDir = path.resolve(o.out && o.out.trim() !== '' ? o.out : path.join(PROJECT_ROOT, 'results', `${preset.name}-${data.name}`));
   const prov = provenance(data, await initEngine({ quiet: true }));

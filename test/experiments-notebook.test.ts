@@ -1,0 +1,27 @@
+import * as assert from 'assert';
+import * as path from 'path';
+import { writeDataset } from '../lib/data/loaders';
+import { DataError } from '../lib/errors';
+import { openDataset } from '../lib/experiments/notebook';
+import { synthesizeDataset } from '../lib/synth/synthesize';
+import { cleanupTmp, tmpDir } from './data-fixtures';
+
+describe('experiments: the notebooks open their data', () => {
+  after(cleanupTmp);
+
+  it('openDataset reads a given folder as it was written', () => {
+    const ds = synthesizeDataset('tiny', 1);
+    const dir = writeDataset(ds, path.join(tmpDir('ckd-notebook-'), 'tiny'), 'lattice');
+    const back = openDataset(dir);
+    assert.strictEqual(back.numUsers, ds.numUsers);
+    assert.strictEqual(back.numItems, ds.numItems);
+    assert.deepStrictEqual(Array.from(back.train.items), Array.from(ds.train.items));
+    assert.deepStrictEqual(Array.from(back.features.text.data.slice(0, 16)), Array.from(ds.features.text.data.slice(0, 16)));
+  });
+
+  it('openDataset refuses a folder that holds no data set, and never generates data there', () => {
+    const dir = tmpDir('ckd-notebook-');
+    assert.throws(() => openDataset(dir), DataError);
+    assert.throws(() => openDataset(path.join(dir, 'missing')), DataError);
+  });
+});
