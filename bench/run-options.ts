@@ -13,7 +13,7 @@ export const USAGE = `usage: npm run bench -- [options]   (or node dist/bench/ru
   --out FILE      where the record goes (default results/bench/bench-<preset>.json on wasm,
                   bench-<preset>-<backend>.json on another backend)
   --quick         a smoke run: preset tiny, 1 step, small GEMM shapes (explicit options still win)
-The backend is the engine's choice; CKD_BACKEND=webgpu measures the GPU path (README, "GPU").`;
+The backend is the engine's choice; CKD_BACKEND=webgpu measures the GPU path (docs/gpu.md).`;
 
 export interface RunOptions {
   preset: string;

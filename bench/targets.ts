@@ -1,8 +1,7 @@
 /**
  * The speed targets of the benchmark issue, checked against a run's rows. Authors' figures are
- * those measured on this workplace's machine (shared/spec/ARCHITECTURE.md, "The authors' code itself
- * on this CPU"): VBPR+CKD 72-75 s per training epoch, MMGCN+CKD 337 s, 69-85 s to validate the
- * three views. The targets are meant at Amazon Baby's scale (the baby-scale preset); on another
+ * those measured on this workplace's machine (docs/speed.md, "The authors' figures"): VBPR+CKD
+ * 72-75 s per training epoch, MMGCN+CKD 337 s, 69-85 s to validate the three views. The targets are meant at Amazon Baby's scale (the baby-scale preset); on another
  * preset they are still computed, and marked.
  */
 import type { BackboneRow } from './backbone-bench';
@@ -49,7 +48,7 @@ const CHECKS: Check[] = [
   },
   {
     id: 'mmgcn-ckd-epoch', description: 'MMGCN+CKD training epoch', limit: AUTHORS.mmgcnCkdEpoch / 2, comparison: 'le', unit: 's',
-    source: `half the authors' ${AUTHORS.mmgcnCkdEpoch} s (ARCHITECTURE.md)`, value: r => r.ckd?.epochSeconds, models: ['mmgcn'],
+    source: `half the authors' ${AUTHORS.mmgcnCkdEpoch} s (docs/speed.md)`, value: r => r.ckd?.epochSeconds, models: ['mmgcn'],
   },
   {
     id: 'validation-one-pass', description: 'one validation pass over all users (slowest mask), every backbone', limit: 1.5, comparison: 'le', unit: 's',

@@ -13,7 +13,7 @@ import {
 const factory: BackboneFactory = grcnFactory;
 const OUT_DIM = 192;
 
-/** GRCN's equations (BACKBONES.md) with dense tfjs ops, from the model's variables. */
+/** GRCN's equations (docs/backbones.md, section GRCN) with dense tfjs ops, from the model's variables. */
 function denseGrcn(model: Grcn, data: Dataset, mask: ModalityMask): tf.Tensor2D {
   const p = model as unknown as {
     idEmb: tf.Tensor2D; pref: Record<Modality, tf.Tensor2D>; proj: Record<Modality, { w: tf.Tensor2D; b: tf.Tensor1D }>;

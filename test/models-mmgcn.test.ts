@@ -15,7 +15,7 @@ import {
 const factory: BackboneFactory = mmgcnFactory;
 const OUT_DIM = 64;
 
-/** MMGCN's equations (BACKBONES.md) with dense tfjs ops, from the model's variables. */
+/** MMGCN's equations (docs/backbones.md, section MMGCN) with dense tfjs ops, from the model's variables. */
 function denseMmgcn(model: Mmgcn, data: Dataset, mask: ModalityMask): tf.Tensor2D {
   type Dense = { w: tf.Tensor2D; b: tf.Tensor1D };
   const p = model as unknown as {

@@ -13,8 +13,9 @@ import { CommandSpec, numberOpt, parseArgs, stringOpt } from './args';
 
 export const demoSpec: CommandSpec = {
   name: 'demo',
-  summary: 'The main job on the embedded data set: generate it (once, into data/default), train VBPR multimodal, ' +
-    'text-only and visual-only, and print test Recall@20 of each under all three masks (the pilot study in one table).',
+  summary: 'A short demo on the embedded data set (the main job is ckd reproduce, which npm start runs): generate it ' +
+    '(once, into data/default), train VBPR multimodal, text-only and visual-only, and print test Recall@20 of each ' +
+    'under all three masks (the pilot study in one table).',
   usage: 'ckd demo [--model NAME] [--seed N] [--data DIR]',
   options: [
     { name: 'model', value: 'NAME', help: 'backbone', default: 'vbpr' },

@@ -24,11 +24,32 @@ export const METHOD_FLAGS: MethodFlag[] = METHOD_NAMES.flatMap(method => METHODS
   return { method, spec, flag };
 }));
 
+/**
+ * The help line of a method option's flag. A boolean flag flips its default, so its help says
+ * what the flag does ("turn generic distillation off (Table 3's w/o Gen. ablation)"); other
+ * options say what they set, with their default.
+ */
+export function methodFlagHelp(spec: MethodOptionSpec): string {
+  if (spec.kind !== 'boolean') return spec.help;
+  const action = `turn ${spec.help} ${spec.default === true ? 'off' : 'on'}`;
+  return spec.switchNote ? `${action} (${spec.switchNote})` : action;
+}
+
+/** The value placeholder of a method option's flag: none for a boolean, N for an integer, X for a number. */
+function placeholder(spec: MethodOptionSpec): string | undefined {
+  switch (spec.kind) {
+    case 'boolean': return undefined;
+    case 'choice': return spec.choices!.join('|');
+    case 'int': return 'N';
+    case 'number': return 'X';
+  }
+}
+
 export function methodOptionSpecs(): OptionSpec[] {
   return METHOD_FLAGS.map(({ method, spec, flag }) => ({
     name: flag,
-    value: spec.kind === 'boolean' ? undefined : spec.kind === 'choice' ? spec.choices!.join('|') : 'X',
-    help: `[${method}] ${spec.help}`,
+    value: placeholder(spec),
+    help: `[${method}] ${methodFlagHelp(spec)}`,
     default: spec.kind === 'boolean' ? undefined : String(spec.default),
   }));
 }

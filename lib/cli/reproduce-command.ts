@@ -21,7 +21,8 @@ const DEFAULT_DATA = path.join(PROJECT_ROOT, 'data', 'default');
 
 export const reproduceSpec: CommandSpec = {
   name: 'reproduce',
-  summary: 'Run everything the notebooks show (Figure 1, the gradient analysis, Tables 1-3) for a preset, resumably, and write report.html and tables.md.',
+  summary: 'The main job (npm start runs it with --preset quick --jobs 2): run everything the notebooks show (Figure 1, ' +
+    'the gradient analysis, Tables 1-3) for a preset, resumably, and write report.html and tables.md.',
   usage: 'ckd reproduce [--data DIR] [--preset quick|full|full-short] [--out DIR] [--jobs N] [--models a,b]',
   options: [
     { name: 'data', value: 'DIR', help: 'data folder (LATTICE or MMRec layout); the embedded default data set is generated there when it is data/default and absent', default: 'data/default' },

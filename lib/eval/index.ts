@@ -1,5 +1,5 @@
 /**
- * Full-ranking evaluation (METHOD.md, Protocol). For each user with at least one target item,
+ * Full-ranking evaluation (docs/method.md, "Evaluation and metrics"). For each user with at least one target item,
  * score every item by the dot product of user and item representations, drop the user's train
  * items, keep the top max(ks) (ties: lower item id first), and report Recall@K, Precision@K and
  * NDCG@K ('standard' by default, or the CKD code's 'lattice' variant: metrics.ts) averaged over

@@ -19,16 +19,17 @@ import { FigureSpec, COLORS, figure1, writeFigureHtml, writeFigurePng, findChrom
 import { Provenance } from './provenance';
 import { PlannedCell, ReproducePreset, gridCells, planCells, planPreset, shardCells } from './reproduce-plan';
 import { Report, ReportBlock, writeReport } from './report';
-import { RunCell, RunCellMeta, RunCellOptions, RunRecord, RunStore, cellConverged, cellEvaluations, cellLabel, ckdVariant, ensureCell } from './run-cell';
+import { RunCell, RunCellMeta, RunCellOptions, RunRecord, RunStore, cellConverged, cellEvaluations, cellLabel, ckdVariant, ensureCell, runCell } from './run-cell';
 import { configKey } from './result-store';
 import { headlineTable } from './headline';
 import { payoffFigure, payoffPoints, payoffTable } from './payoff';
+import { walkLearningRates, walkSummary } from './lr-search';
 import { HistorySeries, historyFigure } from './series-figure';
 import { pairedTTestOverSeeds, pairedTestOverUsers, summarize } from './summary';
 import { CellValue, ColumnFormat, ResultTable, RunOutcome, convergenceFlag, renderMarkdown, table1, table2, table3 } from './tables';
 import { EpochRecord } from '../train/trainer';
 import { MethodName } from '../methods/registry';
-import { TrainMode } from '../models/backbone';
+import { TRAIN_MODES, TrainMode } from '../models/backbone';
 
 export interface RunPlanOptions extends RunCellOptions {
   /** Called before each cell: its 1-based place in the plan and the plan's size. */
@@ -281,10 +282,12 @@ export async function writeReproductionReport(v: ReproductionView, dir: string, 
     if (payoffFig) blocks.push({ kind: 'figure', figure: payoffFig, caption: 'Each point: CKD with teachers stopped after a budget of epochs (or converged), mean over seeds; bars: 95% t interval over seeds.' }, { kind: 'table', table: payoffTable(payoff) });
     else blocks.push({ kind: 'text', text: 'Not run yet.' });
   }
+  const lrTable = lrSelectionTable(v);
+  if (lrTable) blocks.push({ kind: 'heading', text: 'Learning rates' }, { kind: 'table', table: lrTable });
   blocks.push({ kind: 'heading', text: 'Cells' }, { kind: 'table', table: cellsTable(v, planned) });
   const report: Report = { title: `CKD reproduction: ${v.dataset.name}, preset ${v.preset.name}`, blocks, provenance: provenanceOf(done, provenance) };
   const reportFile = writeReport(path.join(dir, 'report.html'), report);
-  const md = [...(tables.headline ? [tables.headline] : []), tables.table1, tables.ckdVsPlain, ...(tables.ckdCodeFormVsPlain ? [tables.ckdCodeFormVsPlain] : []), tables.table2, tables.table3, ...(payoff.length ? [payoffTable(payoff)] : [])].map(t => renderMarkdown(t)).join('\n');
+  const md = [...(tables.headline ? [tables.headline] : []), tables.table1, tables.ckdVsPlain, ...(tables.ckdCodeFormVsPlain ? [tables.ckdCodeFormVsPlain] : []), tables.table2, tables.table3, ...(payoff.length ? [payoffTable(payoff)] : []), ...(lrTable ? [lrTable] : [])].map(t => renderMarkdown(t)).join('\n');
   const tablesFile = path.join(dir, 'tables.md');
   fs.writeFileSync(tablesFile, `Preset ${v.preset.name} on '${v.dataset.name}' (${done.length} of ${planned.length} cells finished).\n\n${md}`);
   return { report: reportFile, tables: tablesFile, figures, pngs };
@@ -301,6 +304,32 @@ export function cellsTable(v: ReproductionView, planned = planCells(v.preset, v.
     title: 'Cells of the preset', columns: ['cell', 'lr', 'state', 'test R@20', 'best epoch', 'epochs', 's/epoch'],
     formats: ['text', 'text', 'text', 'metric', 'int', 'int', 'metric'], rows,
     notes: ['converged: stopped by its patience rule, its best epoch patience x validation interval epochs before its last; NOT CONVERGED: it reached its epoch cap still improving'],
+  };
+}
+
+/** Each backbone and mode's learning-rate walk: the rates tried with their validation Recall@20, and the one selected. */
+export function lrSelectionTable(v: ReproductionView): ResultTable | undefined {
+  const grid = v.preset.lrGrid;
+  if (!grid) return undefined;
+  const rows: CellValue[][] = [];
+  const models = [...new Set(planCells(v.preset, v.dataset.fingerprint, undefined, v.store).map(p => p.cell.model))];
+  for (const model of models) {
+    for (const mode of TRAIN_MODES) {
+      const base = runCell({ dataset: v.dataset.fingerprint, model, mode, method: 'plain', train: { ...v.preset.train, seed: v.preset.seeds[0] }, probe: v.preset.probeModels.includes(model) });
+      const walk = walkLearningRates(base, grid, v.store);
+      const tried = walkSummary(walk, v.store);
+      if (tried.length === 0) continue;
+      const best = tried.find(t => t.lr === walk.selected);
+      const rec = best ? v.store.get(configKey({ ...base, train: { ...base.train, lr: best.lr } })) : undefined;
+      rows.push([model, mode, tried.map(t => `${t.lr}: ${t.val.toFixed(4)}${t.converged ? '' : ' (not converged)'}`).join(', '),
+        walk.selected ?? 'walking', rec ? rec.result.bestEpoch : NaN, rec ? rec.result.epochsRun : NaN]);
+    }
+  }
+  return {
+    title: 'Learning rates selected on validation (first seed, plain)',
+    columns: ['model', 'mode', 'tried (validation Recall@20 under the mode\'s mask)', 'selected', 'best epoch', 'epochs'],
+    formats: ['text', 'text', 'text', 'text', 'int', 'int'], rows,
+    notes: ['walked from the largest rate down; the walk stops at the first rate that validates worse than the best so far, or does not converge'],
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * OGM-GE, on-the-fly gradient modulation with generalisation enhancement (Peng et al., CVPR
- * 2022; GeWu-Lab/OGM-GE_CVPR2022 @ 343dc1d, main.py; BACKBONES.md "OGM-GE"), for any backbone
+ * 2022; GeWu-Lab/OGM-GE_CVPR2022 @ 343dc1d, main.py; docs/method.md, "OGM-GE"), for any backbone
  * through the Backbone interface.
  *
  * The loss is plain training's (BPR + the backbone's own L2, with every modality); backward runs
@@ -9,9 +9,10 @@
  *   margin of m, option `score`:
  *     'contribution' (default)  ds - ds^{-m}: the margin with every modality minus the margin
  *                                with m ablated (the other modality's channel). For VBPR this is
- *                                exactly the modality-only margin p_u^m W_m (f_i - f_j) that
- *                                BACKBONES.md prefers, the analogue of the official out_v = W_v v
- *                                (+ half the bias); for other backbones it is the causal effect of m.
+ *                                exactly the modality-only margin p_u^m W_m (f_i - f_j), the
+ *                                preferred score where a model has one, the analogue of the
+ *                                official out_v = W_v v (+ half the bias); for other backbones
+ *                                it is the causal effect of m.
  *     'branch'                   ds^m, the margin of the ablated branch (every other modality
  *                                mean-ablated); for VBPR it includes the shared ID part.
  *   rho = s_v / s_t; if rho > 1: k_v = 1 - tanh(alpha * rho), k_t = 1;

@@ -31,7 +31,14 @@ export interface MethodOptionSpec {
   kind: 'number' | 'int' | 'boolean' | 'choice';
   choices?: readonly string[];
   default: OptionValue;
+  /**
+   * What the option sets. For a boolean, the feature it switches, as a noun phrase ('generic
+   * distillation'): the CLI renders it as "turn ... off" for --no-NAME (default true) or
+   * "turn ... on" for --NAME (default false).
+   */
   help: string;
+  /** Booleans only: what switching away from the default amounts to (e.g. an ablation's name). */
+  switchNote?: string;
 }
 
 export interface MethodEntry {
@@ -45,7 +52,8 @@ export interface MethodEntry {
 
 const num = (name: string, def: number, help: string): MethodOptionSpec => ({ name, kind: 'number', default: def, help });
 const int = (name: string, def: number, help: string): MethodOptionSpec => ({ name, kind: 'int', default: def, help });
-const bool = (name: string, def: boolean, help: string): MethodOptionSpec => ({ name, kind: 'boolean', default: def, help });
+const bool = (name: string, def: boolean, help: string, switchNote?: string): MethodOptionSpec =>
+  ({ name, kind: 'boolean', default: def, help, ...(switchNote ? { switchNote } : {}) });
 const choice = (name: string, choices: readonly string[], def: string, help: string): MethodOptionSpec => ({ name, kind: 'choice', choices, default: def, help });
 
 export const METHODS: Record<MethodName, MethodEntry> = {
@@ -66,7 +74,7 @@ export const METHODS: Record<MethodName, MethodEntry> = {
       num('tau', CKD_DEFAULTS.tau, 'temperature of the generic (and KL) loss'),
       int('universalCount', CKD_DEFAULTS.universalCount, 'universal triples per step for the generic loss'),
       choice('reweight', REWEIGHTS, CKD_DEFAULTS.reweight, 'counterfactual re-weighting: paper (Eqs. 15-18), reference-code, none (ablation)'),
-      bool('generic', CKD_DEFAULTS.generic, 'generic distillation on (false: the w/o Gen. ablation)'),
+      bool('generic', CKD_DEFAULTS.generic, 'generic distillation', 'Table 3\'s w/o Gen. ablation'),
       choice('sdLoss', SD_LOSSES, CKD_DEFAULTS.sdLoss, 'specific distillation loss: hinge (paper), kl or mse (ablations)'),
       choice('bce', BCE_FORMS, CKD_DEFAULTS.bce, 'generic BCE: exact (Eq. 12) or the authors\' 1e-8 form'),
       num('rhoFloor', CKD_DEFAULTS.rhoFloor, 'floor of rho in the paper\'s re-weighting'),
@@ -95,7 +103,7 @@ export const METHODS: Record<MethodName, MethodEntry> = {
       num('alpha', OGM_DEFAULTS.alpha, 'modulation strength (k = 1 - tanh(alpha * rho))'),
       int('windowStart', OGM_DEFAULTS.windowStart, 'first epoch of modulation (1-based)'),
       int('windowEnd', OGM_DEFAULTS.windowEnd, 'last epoch of modulation (inclusive)'),
-      bool('ge', OGM_DEFAULTS.ge, 'generalisation enhancement (noise); false = plain OGM'),
+      bool('ge', OGM_DEFAULTS.ge, 'the generalisation enhancement noise', 'plain OGM, without GE'),
       choice('score', OGM_SCORES, OGM_DEFAULTS.score, 'margin per modality: contribution (ds - ds with m ablated) or branch (ablated branch)'),
     ],
     create: (model, data, o) => new OgmGeMethod(model, data, o as Partial<OgmOptions>),

@@ -1,5 +1,5 @@
 /**
- * Uni-modal teachers (CKD, METHOD.md step 1; paper Eqs. 8-9): the student's own architecture
+ * Uni-modal teachers (CKD; paper Eqs. 8-9; docs/method.md, "Uni-modal teachers"): the student's own architecture
  * trained with every other modality mean-ablated, in training and in inference, then frozen.
  *
  * A frozen teacher never changes, so its full user and item representations under its mask are

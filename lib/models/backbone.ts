@@ -4,7 +4,7 @@ import { Dataset, Modality } from '../data/dataset';
 /**
  * Which modalities a forward pass keeps. 'text' keeps text only (visual ablated), 'visual'
  * keeps visual only. Ablation replaces the ablated modality's item features, and the user
- * preferences tied to it, by their means (METHOD.md), so the model stays in distribution.
+ * preferences tied to it, by their means (docs/method.md, "Modality ablation"), so the model stays in distribution.
  */
 export type ModalityMask = 'all' | 'text' | 'visual';
 export const MASKS: readonly ModalityMask[] = ['all', 'text', 'visual'];

@@ -1,6 +1,6 @@
 /**
  * DeepStyle (Liu, Wu, Wang, SIGIR 2017) in the two-modality, VBPR-shaped layout of our decision
- * (BACKBONES.md; no public two-modality code exists):
+ * (docs/backbones.md, section DeepStyle; no public two-modality code exists):
  *   user = [x_u | p_u^v | p_u^t], item = [x_i | s_i^v | s_i^t], s_i^m = E_m f_i^m - l^m_{c(i)},
  * E_m linear without bias, l^m a learned vector per item category. The style term removes
  * what the category explains from the item's content, as in the original single-modality model.

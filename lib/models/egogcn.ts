@@ -1,7 +1,7 @@
 /**
  * EgoGCN (Chen et al., MM 2022) after its only public code, feiyuchen7/EgoGCN @ 81bbfef
  * (main.py -> Model_routing_21sp.py, GATConv_pre.py, GATConv_ori.py, GCNConv.py), a fork of GRCN.
- * Facts and decisions: shared/spec/BACKBONES.md, section EgoGCN.
+ * Facts and decisions: docs/backbones.md, section EgoGCN.
  *
  * Graph: the user-item train graph only (users then items, edges both ways, no self-loops).
  * Per modality m (visual v, text t; the reference hard-wires three, ours has two):
@@ -25,7 +25,7 @@
  *    an attention threshold) almost never fires and has nothing to learn.
  *  - The sender's gate depends on the sender node only, so x~ is computed once per node (N x 64)
  *    and read by the edge kernels; identical to the code's per-edge computation, far cheaper.
- *  - Re-attention on (params.reattn = 1), as BACKBONES.md describes the layer; with reattn = 0 the
+ *  - Re-attention on (params.reattn = 1), as docs/backbones.md describes the layer; with reattn = 0 the
  *    attention is softmax <x_i, x_j> as in the code's default (--reattn False), and the modulated
  *    senders are still what is aggregated.
  *  - ID branch: e3 = A e2. The code computes e3 from e1 (a bug); we use e2.
@@ -46,7 +46,7 @@
  *  - Parameter groups (for OGM-GE, early fusion split roughly as the paper did):
  *      visual = {W_v, b_v, P_v, gate of branch v (A_v, a_v)}, text likewise, shared = {E}.
  *    The gate of branch m acts on the *other* modality's inputs; we group it with branch m, whose
- *    output it shapes (BACKBONES.md).
+ *    output it shapes (docs/backbones.md, "Parameter groups").
  * Hyper-parameters (opts.params): lambda (1e-5, reference --weight_decay), routing (3, --num_routing),
  * reattn (1), idLayers (3). Reference lr 1e-4 (x0.8 every 50 epochs there), batch 1024.
  * Cost: every forward (each BPR step, each mask) propagates the full graph: 2 branches x (1 + R)
@@ -81,7 +81,7 @@ export interface EgoGcnParams {
   lambda: number;
   /** Parameter-free routing layers after the modulation layer (reference --num_routing, 3). */
   routing: number;
-  /** 1: re-attention over the modulated senders (BACKBONES.md); 0: attention of the unmodulated x. */
+  /** 1: re-attention over the modulated senders (docs/backbones.md); 0: attention of the unmodulated x. */
   reattn: number;
   /** Propagation steps of the ID branch (3: e0 + e1 + e2 + e3). */
   idLayers: number;

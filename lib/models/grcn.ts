@@ -2,7 +2,7 @@
  * GRCN (Wei et al., MM 2020) after weiyinwei/GRCN @ 24bd1fa (Model_routing.py, GATConv.py,
  * SAGEConv.py) and MMRec's src/models/grcn.py @ e775373, with the reference defaults
  * (weight_mode 'confid', fusion 'concat', pruning on, has_norm on, has_act off, aggr 'add').
- * Facts and decisions: shared/spec/BACKBONES.md, section GRCN.
+ * Facts and decisions: docs/backbones.md, section GRCN.
  *
  * Graph: the user-item train graph only, every interaction as two directed edges (user -> item,
  * item -> user), no self-loops (userItemGraph 'none'); edge j -> i is CSR entry (row i, column j).

@@ -1,6 +1,6 @@
 /**
  * MGCN (Yu, Tan, Lu, Bao, MM 2023) after demonph10/MGCN @ d080d5a, src/models/mgcn.py (identical to
- * MMRec's src/models/mgcn.py). Facts and decisions: shared/spec/BACKBONES.md, section MGCN.
+ * MMRec's src/models/mgcn.py). Facts and decisions: docs/backbones.md, section MGCN.
  *
  * User-item view: H = mean(E0, A E0, A^2 E0) over users then items, E0 = [user ID; item ID],
  *   A = D^-1/2 A D^-1/2 without self-loops (n_ui_layers = 2).

@@ -1,7 +1,7 @@
 /**
  * MMGCN (Wei et al., MM 2019) in the form of the CKD authors' code (CRIPAC-DIG/Balanced-Multimodal-Rec
  * @ b6e6885, codes/Models.py, classes GCN and MMGCN), which differs from weiyinwei/MMGCN and from
- * MMRec's MMGCN. Facts and decisions: shared/spec/BACKBONES.md, section MMGCN.
+ * MMRec's MMGCN. Facts and decisions: docs/backbones.md, section MMGCN.
  *
  * Graph: A_hat = D^-1 (A + I), the row-normalised user-item train adjacency with self-loops
  * (userItemGraph 'row-self', the code's norm_adj), users then items (N = U + I nodes).

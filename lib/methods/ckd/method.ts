@@ -1,5 +1,5 @@
 /**
- * CKD, Counterfactual Knowledge Distillation (paper Section 3; METHOD.md "CKD"), as a
+ * CKD, Counterfactual Knowledge Distillation (paper Section 3; docs/method.md), as a
  * TrainingMethod over any backbone:
  *
  *   L = L_BPR + L2 + lambda_kd * sum_m lambda_m * (lambda_g * L_GD^m + L_SD^m)

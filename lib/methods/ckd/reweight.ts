@@ -1,5 +1,5 @@
 /**
- * Counterfactual re-weighting of the per-modality distillation losses (METHOD.md step 6), from
+ * Counterfactual re-weighting of the per-modality distillation losses (paper Eqs. 15-18; docs/method.md, "Counterfactual re-weighting"), from
  * the margins' values on the host: the weights are plain numbers, so no gradient can flow
  * through them (the paper and the authors' code both treat them as constants), and every step's
  * values are recorded for free.

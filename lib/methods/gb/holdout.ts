@@ -1,5 +1,5 @@
 /**
- * The data Gradient Blending measures overfitting on (BACKBONES.md "GB"): a held-out part of the
+ * The data Gradient Blending measures overfitting on (docs/method.md, "Gradient Blending"): a held-out part of the
  * train interactions (so the validation split stays for early stopping), and fixed, pre-sampled
  * triples on both parts, so that losses at the start and the end of an estimation window are
  * measured on the same triples.

@@ -1,6 +1,6 @@
 /**
  * GB, Gradient Blending (Wang, Tran, Feiszli, CVPR 2020; no code from its authors), online
- * version, for any backbone through forward(mask) (BACKBONES.md "GB").
+ * version, for any backbone through forward(mask) (docs/method.md, "Gradient Blending").
  *
  * Branches k: 'text' (visual ablated), 'visual' (text ablated), 'all'. L_k = mean BPR of the
  * student under branch k's mask. Between estimations the model trains on
