@@ -45,6 +45,8 @@ describe('checking a results folder against a reference record', () => {
     const c = checkAgainstReference(ours, reference, CELLS);
     assert.ok(referenceMatches(c));
     assert.deepStrictEqual([c.cells, c.identical, c.crossBackend], [3, 3, 0]);
+    assert.match(referenceLine(c, 'results/ref', 'differs from the reference\'s at line 3: "a" vs "b"'),
+      /^differs from results\/ref: all 3 cells match \(bit for bit, wasm on both sides\), but tables\.md differs from the reference's at line 3: "a" vs "b"$/);
     assert.strictEqual(referenceLine(c, 'results/ref', 'identical'),
       'identical to results/ref: all 3 cells (every test and val metric under every mask, bestEpoch and epochsRun), bit for bit, wasm on both sides, and tables.md too');
   });
@@ -91,7 +93,7 @@ describe('checking a results folder against a reference record', () => {
     assert.ok(referenceMatches(c));
     assert.strictEqual(c.crossBackend, 3);
     assert.ok(Math.abs(c.maxAbsDiff - near) < 1e-12);
-    assert.match(referenceLine(c, 'R'), new RegExp(`^identical to R: all 3 cells .*the reference is from wasm and this run from webgpu, another backend, so metrics are compared within ±${CROSS_BACKEND_TOLERANCE} instead of bit for bit \\(largest difference 0\\.0005\\)`));
+    assert.match(referenceLine(c, 'R'), new RegExp(`^matches R: all 3 cells .*the reference is from wasm and this run from webgpu, another backend, so metrics are compared within ±${CROSS_BACKEND_TOLERANCE} instead of bit for bit \\(largest difference 0\\.0005\\)`));
     const far = store(path.join(tmp, 'webgpu-far'), 'webgpu', [
       [CELLS[0], result(0.2345 + 2 * CROSS_BACKEND_TOLERANCE)], [CELLS[1], result(0.2459, r => { r.epochsRun = 8; })], [CELLS[2], result(0.2401)]]);
     const d = checkAgainstReference(far, reference, CELLS);

@@ -28,7 +28,7 @@ export const reproduceSpec: CommandSpec = {
     { name: 'preset', value: 'NAME', help: `${PRESET_NAMES.join(' or ')}: quick is one seed and 10 epochs on VBPR and EgoGCN; full is the paper's protocol (3 seeds, six backbones, four methods, ablations)`, default: 'quick' },
     { name: 'out', value: 'DIR', help: 'results folder (store.jsonl, teachers/, report.html, tables.md, figures); cells already in its store.jsonl are not trained again', default: 'results/<preset>-<data set name>' },
     { name: 'fresh', help: 'train every cell into a new folder, results/runs/<preset>-<data set name>-<UTC time>/ (not committed), instead of --out' },
-    { name: 'reference', value: 'DIR', help: `after the run, compare its cells with the results folder DIR (e.g. results/quick-default, the committed record) by config key: every test and val metric under every mask, bestEpoch, epochsRun, and cells missing on either side; bit for bit when both records name the same backend, within ±${CROSS_BACKEND_TOLERANCE} on metrics when not. The last line says identical or what differs; exit code 1 when anything differs` },
+    { name: 'reference', value: 'DIR', help: `after the run, compare its cells with the results folder DIR (e.g. results/quick-default, the committed record) by config key: every test and val metric under every mask, bestEpoch, epochsRun, and cells missing on either side; bit for bit when both records name the same backend, within ±${CROSS_BACKEND_TOLERANCE} on metrics when not. The last line says identical or what differs; exit code 1 when anything differs. With --report-only it compares the --out folder as it is` },
     { name: 'jobs', value: 'N', help: 'worker processes training cells in parallel (each takes whole backbone-and-seed groups, and cores / N threads for its fixed-feature products unless CKD_GEMM_THREADS is set)', default: '1' },
     { name: 'models', value: 'LIST', help: 'only these backbones (comma-separated)' },
     { name: 'shard', value: 'K/N', help: 'run only the K-th of N shards of the cells and write no report (what --jobs uses)' },
@@ -52,7 +52,7 @@ export async function reproduceCommand(argv: string[], out: (s: string) => void,
   if (fresh && stringOpt(a, 'out') !== undefined) throw new CkdError('--fresh trains into a new folder of its own: give either --fresh or --out DIR, not both');
   if (fresh && a.options['report-only']) throw new CkdError('--fresh and --report-only: a new folder has no cells to report on; give --out DIR with --report-only');
   const referenceName = stringOpt(a, 'reference');
-  const reference = referenceName === undefined ? undefined : openReference(path.resolve(referenceName), '--reference', warn);
+  const reference = referenceName === undefined ? undefined : openReference(referenceName, '--reference', warn);
   if (!fs.existsSync(dir)) {
     if (dir !== DEFAULT_DATA) throw new CkdError(`--data ${dir}: no such folder`);
     log(`generating the embedded default data set into ${dir}`);

@@ -152,7 +152,8 @@ export function referenceLine(c: ReferenceCheck, referenceName: string, tables?:
   const tablesOk = tables === undefined || tables === 'identical';
   if (referenceMatches(c) && tablesOk) {
     const t = tables === 'identical' ? ', and tables.md too' : '';
-    return `identical to ${referenceName}: all ${c.cells} cells (${what}), ${how(c)}${t}${outside}`;
+    const verdict = c.crossBackend ? `matches ${referenceName}` : `identical to ${referenceName}`;
+    return `${verdict}: all ${c.cells} cells (${what}), ${how(c)}${t}${outside}`;
   }
   if (c.cells > 0 && c.missingInReference.length === c.cells) {
     return `differs from ${referenceName}: none of the ${c.cells} cells is there (a record of another preset, data set or configuration? re-record it)${outside}`;
@@ -167,9 +168,9 @@ export function referenceLine(c: ReferenceCheck, referenceName: string, tables?:
   if (c.differing.length > shown) parts.push(`${c.differing.length - shown} more cells (listed above)`);
   if (c.missingHere.length) parts.push(`missing here: ${listed(c.missingHere, 4)}`);
   if (c.missingInReference.length) parts.push(`missing in the reference: ${listed(c.missingInReference, 4)}`);
-  if (!tablesOk) parts.push(`tables.md ${tables}`);
   const n = c.cells - c.identical;
-  return `differs from ${referenceName} in ${n} of ${c.cells} cells${n === 0 ? ' (the cells match)' : ''} (this run vs the reference; ${how(c)}): ${parts.join('; ')}${outside}`;
+  if (n === 0) return `differs from ${referenceName}: all ${c.cells} cells match (${how(c)}), but tables.md ${tables}${outside}`;
+  return `differs from ${referenceName} in ${n} of ${c.cells} cells (this run vs the reference; ${how(c)}): ${parts.join('; ')}${outside}`;
 }
 
 /**
