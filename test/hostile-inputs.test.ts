@@ -328,6 +328,17 @@ describe('hostile inputs (command line)', function () {
     cases.push({ name: 'reproduce: bad shard', args: ['reproduce', '--data', lattice, '--shard', '3/2', '--out', never], names: '3/2', problem: /--shard must be K\/N/ });
     cases.push({ name: 'reproduce: no jobs', args: ['reproduce', '--data', lattice, '--jobs', '0', '--out', never], names: 'jobs', problem: /between 1 and 64/ });
     cases.push({ name: 'reproduce: unknown backbone', args: ['reproduce', '--data', lattice, '--models', 'vbpr,resnet', '--out', never], names: 'resnet', problem: /unknown model/ });
+    const noStore = path.join(tmp, 'results-without-store');
+    fs.mkdirSync(noStore);
+    const recorded = path.join(tmp, 'recorded-results');
+    fs.mkdirSync(recorded);
+    fs.writeFileSync(path.join(recorded, 'store.jsonl'), JSON.stringify({ key: '0123456789abcdef', config: {}, result: {}, finishedAt: '' }) + '\n');
+    cases.push({ name: 'reproduce: --reference to no folder', args: ['reproduce', '--data', lattice, '--out', never, '--reference', path.join(tmp, 'no-reference-here')], names: 'no-reference-here', problem: /^ckd: --reference .*: no such folder$/ });
+    cases.push({ name: 'reproduce: --reference without store.jsonl', args: ['reproduce', '--data', lattice, '--out', never, '--reference', noStore], names: 'results-without-store', problem: /^ckd: --reference .*: no store\.jsonl there/ });
+    cases.push({ name: 'reproduce: --reference to a file', args: ['reproduce', '--data', lattice, '--out', never, '--reference', plainFile], names: 'a-file.txt', problem: /^ckd: --reference .*: not a folder/ });
+    cases.push({ name: 'reproduce: --reference is --out', args: ['reproduce', '--data', lattice, '--out', recorded, '--reference', recorded], names: '--reference', problem: /the results folder itself \(--out\), so nothing would be reproduced/, spawn: true });
+    cases.push({ name: 'reproduce: --fresh and --out', args: ['reproduce', '--data', lattice, '--fresh', '--out', never], names: '--fresh', problem: /give either --fresh or --out DIR, not both/ });
+    cases.push({ name: 'reproduce: --fresh and --report-only', args: ['reproduce', '--data', lattice, '--fresh', '--report-only'], names: '--report-only', problem: /a new folder has no cells to report on/ });
     cases.push({ name: 'inspect: two folders', args: ['data', 'inspect', lattice, mmrec], names: 'base-mmrec', problem: /unexpected argument/ });
     cases.push({ name: 'inspect: no folder', args: ['data', 'inspect'], names: 'inspect', problem: /needs a folder/ });
 

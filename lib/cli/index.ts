@@ -10,7 +10,8 @@ import { trainCommand, trainSpec } from './train-command';
 
 export interface Command {
   spec: CommandSpec;
-  run(argv: string[]): void | Promise<void>;
+  /** Runs the command; a number returned is the exit code (default 0). */
+  run(argv: string[]): void | number | Promise<void | number>;
 }
 
 const out = (s: string) => process.stdout.write(s + '\n');
@@ -55,8 +56,8 @@ export async function main(argv: string[]): Promise<number> {
     const { command, rest } = resolve(argv);
     if (!command) throw new CkdError(`unknown command '${argv.slice(0, 2).join(' ')}' (run ckd --help)`);
     if (rest.includes('--help')) { out(formatHelp(command.spec)); return 0; }
-    await command.run(rest);
-    return 0;
+    const code = await command.run(rest);
+    return typeof code === 'number' ? code : 0;
   } catch (e) {
     if (e instanceof CkdError) {
       process.stderr.write(`ckd: ${e.message}\n`);

@@ -9,6 +9,7 @@ import { CkdError } from '../errors';
 import { PROJECT_ROOT, provenance } from '../experiments/provenance';
 import { PRESET_NAMES, planCells, presetByName, shardCells } from '../experiments/reproduce-plan';
 import { reproductionTables, runPreset, writeReproductionReport } from '../experiments/reproduce';
+import { CROSS_BACKEND_TOLERANCE, checkAgainstReference, compareTables, openReference, referenceDetails, referenceLine, referenceMatches } from '../experiments/reference-check';
 import { ResultStore, configKey } from '../experiments/result-store';
 import { RunCell, RunCellResult, cellLabel } from '../experiments/run-cell';
 import { renderText } from '../experiments/tables';
@@ -23,11 +24,13 @@ export const reproduceSpec: CommandSpec = {
   name: 'reproduce',
   summary: 'The main job (npm start runs it with --preset quick --jobs 2): run everything the notebooks show (Figure 1, ' +
     'the gradient analysis, Tables 1-3) for a preset, resumably, and write report.html and tables.md.',
-  usage: 'ckd reproduce [--data DIR] [--preset quick|full|full-short] [--out DIR] [--jobs N] [--models a,b]',
+  usage: 'ckd reproduce [--data DIR] [--preset quick|full|full-short] [--out DIR | --fresh] [--jobs N] [--models a,b] [--reference DIR]',
   options: [
     { name: 'data', value: 'DIR', help: 'data folder (LATTICE or MMRec layout); the embedded default data set is generated there when it is data/default and absent', default: 'data/default' },
     { name: 'preset', value: 'NAME', help: `${PRESET_NAMES.join(', ')}: quick is one seed and 10 epochs on VBPR and EgoGCN; full is the paper's protocol run to convergence (learning rates selected on validation, validation every 5 epochs, patience 10 validations; 3 seeds, six backbones, five methods, ablations, BPR-MF; 10 seeds of plain and CKD on VBPR, 5 on EgoGCN); full-short is our first grid's short protocol (lr 1e-3, patience 5 epochs, at most 40 epochs), kept to reproduce its records`, default: 'quick' },
-    { name: 'out', value: 'DIR', help: 'results folder (store.jsonl, teachers/, report.html, tables.md, figures)', default: 'results/<preset>-<data set name>' },
+    { name: 'out', value: 'DIR', help: 'results folder (store.jsonl, teachers/, report.html, tables.md, figures); cells already in its store.jsonl are not trained again', default: 'results/<preset>-<data set name>' },
+    { name: 'fresh', help: 'train every cell into a new folder, results/runs/<preset>-<data set name>-<UTC time>/ (not committed), instead of --out' },
+    { name: 'reference', value: 'DIR', help: `after the run, compare its cells with the results folder DIR (e.g. results/quick-default, the committed record) by config key: every test and val metric under every mask, bestEpoch, epochsRun, and cells missing on either side; bit for bit when both records name the same backend, within ±${CROSS_BACKEND_TOLERANCE} on metrics when not. The last line says identical or what differs; exit code 1 when anything differs. With --report-only it compares the --out folder as it is` },
     { name: 'jobs', value: 'N', help: 'worker processes training cells in parallel (each takes whole backbone-and-seed groups, and cores / N threads for its fixed-feature products unless CKD_GEMM_THREADS is set)', default: '1' },
     { name: 'models', value: 'LIST', help: 'only these backbones (comma-separated)' },
     { name: 'shard', value: 'K/N', help: 'run only the K-th of N shards of the cells and write no report (what --jobs uses)' },
@@ -37,7 +40,8 @@ export const reproduceSpec: CommandSpec = {
   ],
 };
 
-export async function reproduceCommand(argv: string[], out: (s: string) => void, log: (s: string) => void, warn: (s: string) => void): Promise<void> {
+/** Runs the command; returns the exit code (1 when --reference finds a difference). */
+export async function reproduceCommand(argv: string[], out: (s: string) => void, log: (s: string) => void, warn: (s: string) => void): Promise<number> {
   const a = parseArgs(reproduceSpec, argv);
   const preset = presetByName(stringOpt(a, 'preset', 'quick')!);
   const dir = path.resolve(stringOpt(a, 'data', DEFAULT_DATA)!);
@@ -46,22 +50,34 @@ export async function reproduceCommand(argv: string[], out: (s: string) => void,
   const shard = parseShard(stringOpt(a, 'shard'));
   const models = stringOpt(a, 'models')?.split(',').map(s => s.trim().toLowerCase()).filter(Boolean);
   models?.forEach(m => backboneEntry(m));
+  const fresh = a.options.fresh === true;
+  if (fresh && stringOpt(a, 'out') !== undefined) throw new CkdError('--fresh trains into a new folder of its own: give either --fresh or --out DIR, not both');
+  if (fresh && a.options['report-only']) throw new CkdError('--fresh and --report-only: a new folder has no cells to report on; give --out DIR with --report-only');
+  const referenceName = stringOpt(a, 'reference');
+  const reference = referenceName === undefined ? undefined : openReference(referenceName, '--reference', warn);
   if (!fs.existsSync(dir)) {
     if (dir !== DEFAULT_DATA) throw new CkdError(`--data ${dir}: no such folder`);
     log(`generating the embedded default data set into ${dir}`);
     writeDataset(synthesizeDataset('default', 1), dir, 'lattice');
   }
   const data = loadDataset(dir, { warn });
-  const outDir = path.resolve(stringOpt(a, 'out') ?? path.join(PROJECT_ROOT, 'results', `${preset.name}-${data.name}`));
+  const outDir = path.resolve(stringOpt(a, 'out') ?? (fresh
+    ? path.join(PROJECT_ROOT, 'results', 'runs', `${preset.name}-${data.name}-${new Date().toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')}`)
+    : path.join(PROJECT_ROOT, 'results', `${preset.name}-${data.name}`)));
+  if (reference && path.resolve(path.dirname(reference.file)) === outDir) {
+    throw new CkdError(`--reference ${referenceName}: that is the results folder itself (--out), so nothing would be reproduced; add --fresh or give another --out DIR`);
+  }
   fs.mkdirSync(outDir, { recursive: true });
   const store = new ResultStore<RunCell, RunCellResult>(path.join(outDir, 'store.jsonl'), { warn });
   const prov = provenance(data, await initEngine());
   const fingerprint = prov.dataset.fingerprint;
   const planned = planCells(preset, fingerprint, models, store);
+  const recordedBefore = planned.filter(p => store.has(configKey(p.cell))).length;
   const started = Date.now();
   if (!a.options['report-only']) {
     if (jobs > 1 && !shard) {
-      await runWorkers(argv, jobs, log);
+      log(`${preset.name} preset on ${data.name}: ${planned.length} cells, ${recordedBefore} done earlier, ${planned.length - recordedBefore} to run by ${jobs} workers; results in ${outDir}`);
+      await runWorkers([...withoutOptions(argv, ['jobs', 'fresh', 'reference', 'out']), '--out', outDir], jobs, log);
       store.reload();
     } else {
       const mine = shard ? shardCells(planned, shard.index, shard.count) : planned;
@@ -75,7 +91,7 @@ export async function reproduceCommand(argv: string[], out: (s: string) => void,
       });
     }
   }
-  if (shard) return;
+  if (shard) return 0;
   store.reload();
   const view = { preset, dataset: { name: data.name, fingerprint }, store, mostPop: await popularityBaseline(data, 'test', [20]) };
   const written = await writeReproductionReport(view, outDir, prov);
@@ -83,6 +99,32 @@ export async function reproduceCommand(argv: string[], out: (s: string) => void,
   out(renderText(t.ckdVsPlain));
   out(`report: ${path.relative(process.cwd(), written.report)}; tables: ${path.relative(process.cwd(), written.tables)}` +
     `${written.pngs.length ? `; figures: ${written.pngs.map(p => path.relative(process.cwd(), p)).join(', ')}` : ''} (${elapsed(started)})`);
+  if (!reference) return 0;
+  // The verdict: this folder's cells against the reference's, the last line of the output.
+  reference.reload();
+  const check = checkAgainstReference(store.records(), reference.records(), planCells(preset, fingerprint, models, store).map(p => p.cell));
+  for (const line of referenceDetails(check)) log(`differs: ${line}`);
+  const sameBits = referenceMatches(check) && check.crossBackend === 0;
+  const tables = sameBits ? compareTables(written.tables, path.join(path.dirname(reference.file), 'tables.md')) : undefined;
+  const replayed = !a.options['report-only'] && recordedBefore > 0
+    ? ` (${recordedBefore} of the ${planned.length} cells were in ${path.relative(process.cwd(), outDir) || '.'} before this run and were not trained again)` : '';
+  out(referenceLine(check, referenceName!, tables) + replayed);
+  return referenceMatches(check) && (tables === undefined || tables === 'identical') ? 0 : 1;
+}
+
+/** argv without the named options (as `--name value` or `--name=value`; flags as `--name`). */
+function withoutOptions(argv: string[], names: string[]): string[] {
+  const flags = new Set(reproduceSpec.options.filter(o => !o.value).map(o => o.name));
+  const out: string[] = [];
+  for (let k = 0; k < argv.length; k++) {
+    const m = /^--([^=]+)(=.*)?$/.exec(argv[k]);
+    if (m && names.includes(m[1])) {
+      if (!m[2] && !flags.has(m[1])) k++; // skip its value
+      continue;
+    }
+    out.push(argv[k]);
+  }
+  return out;
 }
 
 function parseShard(s: string | undefined): { index: number; count: number } | undefined {
@@ -97,15 +139,14 @@ function elapsed(started: number): string {
   return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }
 
-/** Runs `jobs` copies of this command, one shard each; their output lines are prefixed by the shard. */
+/** Runs `jobs` copies of `ckd reproduce ARGV`, one shard each; their output lines are prefixed by the shard. */
 async function runWorkers(argv: string[], jobs: number, log: (s: string) => void): Promise<void> {
   const bin = path.join(PROJECT_ROOT, 'bin', 'ckd.js');
-  const base = argv.filter((x, k) => !(x === '--jobs' || argv[k - 1] === '--jobs'));
   const codes = await Promise.all(Array.from({ length: jobs }, (_, k) => new Promise<number>(resolve => {
     // The workers share the cores: each gets its share of threads for the fixed-feature products
     // unless CKD_GEMM_THREADS says otherwise (results do not depend on it).
     const env = { ...process.env, CKD_GEMM_THREADS: process.env.CKD_GEMM_THREADS || String(Math.max(1, Math.floor(os.availableParallelism() / jobs))) };
-    const child = spawn(process.execPath, [bin, 'reproduce', ...base, '--shard', `${k + 1}/${jobs}`], { stdio: ['ignore', 'inherit', 'pipe'], env });
+    const child = spawn(process.execPath, [bin, 'reproduce', ...argv, '--shard', `${k + 1}/${jobs}`], { stdio: ['ignore', 'inherit', 'pipe'], env });
     let buf = '';
     child.stderr.on('data', (d: Buffer) => {
       buf += d.toString();
