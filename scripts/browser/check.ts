@@ -379,7 +379,8 @@ async function main(argv: string[]): Promise<number> {
       const copies = files.map(f => {
         const copy = path.join(work, 'notebooks', path.basename(f));
         fs.copyFileSync(f, copy);
-        return { copy, name: f };
+        const rel = path.relative(root, path.resolve(f));
+        return { copy, name: rel.startsWith('..') || path.isAbsolute(rel) ? f : rel };
       });
       const env: NodeJS.ProcessEnv = {
         ...process.env,
