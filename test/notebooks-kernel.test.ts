@@ -31,6 +31,8 @@ describe('notebooks: the tslab kernel spec (npm run notebooks)', () => {
     assert.strictEqual(fs.realpathSync(argv[1]), fs.realpathSync(path.join(ROOT, 'node_modules', '.bin', 'tslab')));
     assert.deepStrictEqual(argv.slice(2), ['kernel', '--config-path', '{connection_file}']);
     assert.strictEqual(spec.language, 'typescript');
+    const js = JSON.parse(fs.readFileSync(path.join(dataDir, 'kernels', 'jslab', 'kernel.json'), 'utf8'));
+    assert.deepStrictEqual(js.argv, [...argv, '--js']);
     assert.deepStrictEqual(kernelSpecProblems(spec), []);
     // The kernel it names starts: tslab answers --version through that very command line.
     const v = spawnSync(argv[0], [argv[1], '--version'], { encoding: 'utf8', env: { ...process.env, PATH } });

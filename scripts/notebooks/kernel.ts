@@ -37,12 +37,12 @@ export function tslabScript(root: string): string {
   return path.join(root, 'node_modules', 'tslab', 'bin', 'tslab');
 }
 
-/** kernel.json: tslab's own (python/install.py), with node and tslab as absolute paths. */
-export function kernelSpec(node: string, tslab: string): KernelSpec {
+/** kernel.json: tslab's own (python/install.py), with node and tslab as absolute paths; js: its JavaScript kernel (jslab). */
+export function kernelSpec(node: string, tslab: string, js = false): KernelSpec {
   return {
-    argv: [node, tslab, 'kernel', '--config-path', '{connection_file}'],
-    display_name: 'TypeScript',
-    language: 'typescript',
+    argv: [node, tslab, 'kernel', '--config-path', '{connection_file}', ...(js ? ['--js'] : [])],
+    display_name: js ? 'JavaScript' : 'TypeScript',
+    language: js ? 'javascript' : 'typescript',
   };
 }
 
@@ -103,15 +103,22 @@ export interface InstalledKernel {
   dataDirFrom: string;
 }
 
-/** Writes DATA_DIR/kernels/tslab/kernel.json (replacing an earlier one). */
+/**
+ * Writes DATA_DIR/kernels/tslab/kernel.json (replacing an earlier one), and jslab's, tslab's
+ * JavaScript kernel, as `tslab install` does (so that no broken jslab spec is left in the menu).
+ */
 export function installKernelSpec(o: { root: string; jupyter: string; env?: NodeJS.ProcessEnv; node?: string }): InstalledKernel {
   const tslab = tslabScript(o.root);
   if (!fs.existsSync(tslab)) throw new Error(`${tslab} is missing: run npm ci in ${o.root}`);
   const { dir: dataDir, from } = jupyterDataDir(o.jupyter, o.env ?? process.env);
   const spec = kernelSpec(o.node ?? process.execPath, tslab);
-  const kernelDir = path.join(dataDir, 'kernels', KERNEL_NAME);
-  fs.mkdirSync(kernelDir, { recursive: true });
-  const file = path.join(kernelDir, 'kernel.json');
-  fs.writeFileSync(file, JSON.stringify(spec, null, 1) + '\n');
+  const write = (name: string, s: KernelSpec) => {
+    const kernelDir = path.join(dataDir, 'kernels', name);
+    fs.mkdirSync(kernelDir, { recursive: true });
+    fs.writeFileSync(path.join(kernelDir, 'kernel.json'), JSON.stringify(s, null, 1) + '\n');
+    return path.join(kernelDir, 'kernel.json');
+  };
+  const file = write(KERNEL_NAME, spec);
+  write('jslab', kernelSpec(spec.argv[0], tslab, true));
   return { file, spec, dataDir, dataDirFrom: from };
 }
