@@ -224,12 +224,24 @@ async function runNotebook(browser: Browser, server: Server, file: string, name:
     await page.evaluate(() => Jupyter.notebook.set_autosave_interval(0)); // a copy, but never save anyway
     // The kernel: ready, or dead / a dialog ("Kernel error", "Kernel not found").
     const tk = Date.now();
+    let restarted = false;
     for (;;) {
       const k = await kernelState(page);
       if (k.ready) break;
-      if (k.dead || k.dialog || Date.now() - tk > 120000) {
+      const waited = Date.now() - tk;
+      // tslab 1.0.22 (zeromq 6) has a start-up race: a request that arrives while its sockets are
+      // still binding kills its receive loop ("Socket is blocked by a bind or unbind operation" in
+      // the server log) and the kernel never answers. What a user does then: Kernel > Restart, once.
+      if (!restarted && !k.dead && !k.dialog && waited > 45000) {
         const why = lastErrorLine(server.log().slice(logBefore));
-        fail(`${name}: the kernel did not start (${k.dialog ?? (k.notification || (k.dead ? 'kernel dead' : 'no kernel_info reply in 120 s'))})` +
+        log(`${name}: note, no kernel_info reply in 45 s${why ? ` (the server says: ${why})` : ''}; restarting the kernel once`);
+        restarted = true;
+        await page.evaluate(() => Jupyter.notebook.kernel.restart());
+        continue;
+      }
+      if (k.dead || k.dialog || waited > 165000) {
+        const why = lastErrorLine(server.log().slice(logBefore));
+        fail(`${name}: the kernel did not start (${k.dialog ?? (k.notification || (k.dead ? 'kernel dead' : `no kernel_info reply in ${(waited / 1000).toFixed(0)} s${restarted ? ', also after a restart' : ''}`))})` +
           (why ? `; the server says: ${why}` : ''));
         return;
       }
