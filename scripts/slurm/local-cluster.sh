@@ -13,6 +13,7 @@
 # database (so sacct is not available; squeue and `scontrol show job` are). It refuses to replace
 # a slurm.conf that it did not write. Logs and state: /var/log/ckd-slurm, /var/lib/ckd-slurm.
 set -euo pipefail
+export PATH="$PATH:/usr/sbin:/sbin"
 
 CONF=/etc/slurm/slurm.conf
 MARK='# written by ckd scripts/slurm/local-cluster.sh'
