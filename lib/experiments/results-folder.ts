@@ -45,11 +45,17 @@ export function shardStoreFiles(dir: string): { file: string; shard: Shard }[] {
 /** Creates the shard's store file when missing, so that other tasks see from its start which sharding runs in the folder. */
 export function touchShardStore(dir: string, shard: Shard): void {
   const file = shardStoreFile(dir, shard);
+  if (fs.existsSync(file)) return;
   try {
+    fs.mkdirSync(dir, { recursive: true });
     fs.closeSync(fs.openSync(file, 'a'));
   } catch (e) {
     throw new DataError(file, `cannot create the shard's result store: ${fsProblem(e)}`);
   }
+  try {
+    const dfd = fs.openSync(dir, 'r');
+    try { fs.fsyncSync(dfd); } finally { fs.closeSync(dfd); }
+  } catch { /* not every file system can fsync a folder */ }
 }
 
 /** Every store file of a results folder, in reading order: store.jsonl, then the shards' files. */
