@@ -326,6 +326,10 @@ describe('hostile inputs (command line)', function () {
     cases.push({ name: 'reproduce: unknown preset', args: ['reproduce', '--data', lattice, '--preset', 'huge', '--out', never], names: 'huge', problem: /unknown preset/ });
     cases.push({ name: 'reproduce: missing data folder', args: ['reproduce', '--data', path.join(tmp, 'nowhere'), '--out', never], names: 'nowhere', problem: /no such folder/ });
     cases.push({ name: 'reproduce: bad shard', args: ['reproduce', '--data', lattice, '--shard', '3/2', '--out', never], names: '3/2', problem: /--shard must be K\/N/ });
+    cases.push({ name: 'reproduce: shard 0', args: ['reproduce', '--data', lattice, '--shard', '0/2', '--out', never], names: '0/2', problem: /--shard must be K\/N with 1 <= K <= N/, spawn: true });
+    const unreadable = path.join(tmp, 'unreadable-results');
+    fs.mkdirSync(path.join(unreadable, 'store.shard-2-of-2.jsonl'), { recursive: true });
+    cases.push({ name: 'reproduce: unreadable store file', args: ['reproduce', '--data', lattice, '--out', unreadable, '--plan'], names: 'store.shard-2-of-2.jsonl', problem: /cannot read the result store: is a folder, not a file/, spawn: true });
     cases.push({ name: 'reproduce: no jobs', args: ['reproduce', '--data', lattice, '--jobs', '0', '--out', never], names: 'jobs', problem: /between 1 and 64/ });
     cases.push({ name: 'reproduce: unknown backbone', args: ['reproduce', '--data', lattice, '--models', 'vbpr,resnet', '--out', never], names: 'resnet', problem: /unknown model/ });
     const noStore = path.join(tmp, 'results-without-store');

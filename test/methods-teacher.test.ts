@@ -119,4 +119,34 @@ describe('uni-modal teachers', function () {
       fs.rmSync(changed, { recursive: true, force: true });
     }
   });
+
+  it('keeps a sha256 of the weights: changed bytes are refused, a manifest without the hash (older folders) still loads', () => {
+    const d = fs.mkdtempSync(path.join(os.tmpdir(), 'ckd-teachers-hash-'));
+    try {
+      saveTeachers(teachers, d);
+      const f = teacherFiles(d, 'text');
+      const m = JSON.parse(fs.readFileSync(f.manifest, 'utf8'));
+      const bytes = fs.readFileSync(f.weights);
+      assert.match(m.sha256, /^[0-9a-f]{64}$/);
+      assert.deepStrictEqual(fs.readdirSync(d).sort(), ['teacher-text.bin', 'teacher-text.json', 'teacher-visual.bin', 'teacher-visual.json'], 'no temporary files left');
+      // One flipped bit: same size, different content.
+      const flipped = Buffer.from(bytes);
+      flipped[1001] ^= 0x10;
+      fs.writeFileSync(f.weights, flipped);
+      assert.throws(() => loadTeacher(d, 'text', data), (e: Error) => e instanceof CkdError &&
+        /teacher-text\.bin: the teacher weights changed since they were saved \(sha256 [0-9a-f]{16}\.\.\., the manifest teacher-text\.json says [0-9a-f]{16}\.\.\.\); refusing to load them/.test(e.message));
+      // A teacher saved before the hash was kept: no check, it loads as it is.
+      fs.writeFileSync(f.weights, bytes);
+      delete m.sha256;
+      fs.writeFileSync(f.manifest, JSON.stringify(m, null, 2));
+      const t = loadTeacher(d, 'text', data, { model: 'vbpr' });
+      try {
+        assert.deepStrictEqual(t.weights, teachers.text.weights);
+      } finally {
+        t.dispose();
+      }
+    } finally {
+      fs.rmSync(d, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,4 +1,4 @@
-import { CkdError } from '../errors';
+import { CkdError, fsProblem } from '../errors';
 import { CommandSpec, formatHelp } from './args';
 import { convertSpec, dataConvert, dataInspect, dataSynth, inspectSpec, synthSpec } from './data-commands';
 import { demoCommand, demoSpec } from './demo-command';
@@ -49,8 +49,20 @@ function resolve(argv: string[]): { command?: Command; rest: string[] } {
   return { rest: argv };
 }
 
+let pipeGuarded = false;
+/** Output piped into a reader that stops early (`ckd reproduce --plan | head`): stop quietly. */
+function quietOnClosedPipe(): void {
+  if (pipeGuarded) return;
+  pipeGuarded = true;
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+}
+
 /** Runs the CLI; returns the exit code. Errors a user can fix are one line and code 2. */
 export async function main(argv: string[]): Promise<number> {
+  quietOnClosedPipe();
   try {
     if (argv.length === 0 || argv[0] === '--help' || argv[0] === 'help') { out(overview()); return 0; }
     const { command, rest } = resolve(argv);
@@ -61,6 +73,12 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CkdError) {
       process.stderr.write(`ckd: ${e.message}\n`);
+      return 2;
+    }
+    // A full disk wherever it strikes (a report, a figure): one line naming the file.
+    const err = e as NodeJS.ErrnoException;
+    if (err && (err.code === 'ENOSPC' || err.code === 'EDQUOT')) {
+      process.stderr.write(`ckd: ${err.path ?? 'writing a file'}: ${fsProblem(err)}\n`);
       return 2;
     }
     throw e;

@@ -6,12 +6,13 @@ import { loadDataset, writeDataset } from '../data/loaders';
 import { initEngine } from '../engine/backend';
 import { popularityBaseline } from '../eval/popularity';
 import { CkdError } from '../errors';
-import { PROJECT_ROOT, provenance } from '../experiments/provenance';
-import { PRESET_NAMES, planCells, presetByName, shardCells } from '../experiments/reproduce-plan';
+import { PROJECT_ROOT, datasetFingerprint, provenance } from '../experiments/provenance';
+import { PRESET_NAMES, planCells, planListing, planPreset, presetByName, shardCells } from '../experiments/reproduce-plan';
 import { reproductionTables, runPreset, writeReproductionReport } from '../experiments/reproduce';
 import { CROSS_BACKEND_TOLERANCE, checkAgainstReference, compareTables, openReference, referenceDetails, referenceLine, referenceMatches } from '../experiments/reference-check';
-import { ResultStore, configKey } from '../experiments/result-store';
-import { RunCell, RunCellResult, cellLabel } from '../experiments/run-cell';
+import { configKey } from '../experiments/result-store';
+import { checkShardCount, foldShardStores, openResultsStore, parseShard, shardFromSlurm, touchShardStore } from '../experiments/results-folder';
+import { cellLabel } from '../experiments/run-cell';
 import { renderText } from '../experiments/tables';
 import { backboneEntry } from '../models/registry';
 import { synthesizeDataset } from '../synth/synthesize';
@@ -24,16 +25,17 @@ export const reproduceSpec: CommandSpec = {
   name: 'reproduce',
   summary: 'The main job (npm start runs it with --preset quick --jobs 2): run everything the notebooks show (Figure 1, ' +
     'the gradient analysis, Tables 1-3) for a preset, resumably, and write report.html and tables.md.',
-  usage: 'ckd reproduce [--data DIR] [--preset quick|full|full-short] [--out DIR | --fresh] [--jobs N] [--models a,b] [--reference DIR]',
+  usage: 'ckd reproduce [--data DIR] [--preset quick|full|full-short|smoke] [--out DIR | --fresh] [--jobs N] [--models a,b] [--shard K/N] [--plan] [--reference DIR]',
   options: [
     { name: 'data', value: 'DIR', help: 'data folder (LATTICE or MMRec layout); the embedded default data set is generated there when it is data/default and absent', default: 'data/default' },
-    { name: 'preset', value: 'NAME', help: `${PRESET_NAMES.join(', ')}: quick is one seed and 10 epochs on VBPR and EgoGCN; full is the paper's protocol run to convergence (learning rates selected on validation, validation every 5 epochs, patience 10 validations; 3 seeds, six backbones, five methods, ablations, BPR-MF; 10 seeds of plain and CKD on VBPR, 5 on EgoGCN); full-short is our first grid's short protocol (lr 1e-3, patience 5 epochs, at most 40 epochs), kept to reproduce its records`, default: 'quick' },
-    { name: 'out', value: 'DIR', help: 'results folder (store.jsonl, teachers/, report.html, tables.md, figures); cells already in its store.jsonl are not trained again', default: 'results/<preset>-<data set name>' },
+    { name: 'preset', value: 'NAME', help: `${PRESET_NAMES.join(', ')}: quick is one seed and 10 epochs on VBPR and EgoGCN; full is the paper's protocol run to convergence (learning rates selected on validation, validation every 5 epochs, patience 10 validations; 3 seeds, six backbones, five methods, ablations, BPR-MF; 10 seeds of plain and CKD on VBPR, 5 on EgoGCN); full-short is our first grid's short protocol (lr 1e-3, patience 5 epochs, at most 40 epochs), kept to reproduce its records; smoke is a one-minute check of the pipeline on tiny data (VBPR, 3 seeds, 6 epochs; e.g. a cluster's setup, docs/slurm.md)`, default: 'quick' },
+    { name: 'out', value: 'DIR', help: 'results folder (store.jsonl and the shards\' store.shard-K-of-N.jsonl, read merged; teachers/, report.html, tables.md, figures)', default: 'results/<preset>-<data set name>' },
     { name: 'fresh', help: 'train every cell into a new folder, results/runs/<preset>-<data set name>-<UTC time>/ (not committed), instead of --out' },
     { name: 'reference', value: 'DIR', help: `after the run, compare its cells with the results folder DIR (e.g. results/quick-default, the committed record) by config key: every test and val metric under every mask, bestEpoch, epochsRun, and cells missing on either side; bit for bit when both records name the same backend, within ±${CROSS_BACKEND_TOLERANCE} on metrics when not. The last line says identical or what differs; exit code 1 when anything differs. With --report-only it compares the --out folder as it is` },
     { name: 'jobs', value: 'N', help: 'worker processes training cells in parallel (each takes whole backbone-and-seed groups, and cores / N threads for its fixed-feature products unless CKD_GEMM_THREADS is set)', default: '1' },
     { name: 'models', value: 'LIST', help: 'only these backbones (comma-separated)' },
-    { name: 'shard', value: 'K/N', help: 'run only the K-th of N shards of the cells and write no report (what --jobs uses)' },
+    { name: 'shard', value: 'K/N', help: 'run only the K-th of N shards of the cells (whole groups, dealt the same way by every shard), appending to the shard\'s own store.shard-K-of-N.jsonl, and write no report (what --jobs and Slurm array tasks use). Default in a Slurm array task: K = SLURM_ARRAY_TASK_ID (submit --array=1-N), N = CKD_SHARDS, else SLURM_ARRAY_TASK_COUNT (docs/slurm.md)' },
+    { name: 'plan', help: 'print the plan and exit: one line per cell (key, group, state, lr, cell; tab-separated), only the shard\'s with --shard; with the full preset, cells join the plan as learning rates are selected' },
     { name: 'report-only', help: 'train nothing: write the report from the cells already finished' },
     { name: 'quiet', help: 'no per-epoch progress' },
     { name: 'help', help: 'show this help' },
@@ -47,7 +49,9 @@ export async function reproduceCommand(argv: string[], out: (s: string) => void,
   const dir = path.resolve(stringOpt(a, 'data', DEFAULT_DATA)!);
   const jobs = numberOpt(a, 'jobs', 1, 'int');
   if (jobs < 1 || jobs > 64) throw new CkdError(`--jobs must be between 1 and 64 (got ${jobs})`);
-  const shard = parseShard(stringOpt(a, 'shard'));
+  const shardOpt = stringOpt(a, 'shard');
+  const slurm = shardOpt === undefined && !a.options['report-only'] ? shardFromSlurm() : undefined;
+  const shard = shardOpt !== undefined ? parseShard(shardOpt) : slurm?.shard;
   const models = stringOpt(a, 'models')?.split(',').map(s => s.trim().toLowerCase()).filter(Boolean);
   models?.forEach(m => backboneEntry(m));
   const fresh = a.options.fresh === true;
@@ -67,19 +71,34 @@ export async function reproduceCommand(argv: string[], out: (s: string) => void,
   if (reference && path.resolve(path.dirname(reference.file)) === outDir) {
     throw new CkdError(`--reference ${referenceName}: that is the results folder itself (--out), so nothing would be reproduced; add --fresh or give another --out DIR`);
   }
+  const store = openResultsStore(outDir, { shard, warn });
+  if (a.options.plan) {
+    const plan = planPreset(preset, datasetFingerprint(data), models, store);
+    for (const line of planListing(plan, k => store.has(k), shard)) out(line);
+    return 0;
+  }
   fs.mkdirSync(outDir, { recursive: true });
-  const store = new ResultStore<RunCell, RunCellResult>(path.join(outDir, 'store.jsonl'), { warn });
   const prov = provenance(data, await initEngine());
   const fingerprint = prov.dataset.fingerprint;
   const planned = planCells(preset, fingerprint, models, store);
   const recordedBefore = planned.filter(p => store.has(configKey(p.cell))).length;
   const started = Date.now();
   if (!a.options['report-only']) {
+    if (slurm) {
+      checkShardCount(outDir, slurm.shard, slurm.countFrom);
+      log(`Slurm array task ${process.env.SLURM_ARRAY_JOB_ID ?? '?'}_${process.env.SLURM_ARRAY_TASK_ID}: shard ${slurm.shard.index + 1}/${slurm.shard.count} (N from ${slurm.countFrom})`);
+      if (jobs > 1) warn(`--jobs ${jobs} is ignored in a Slurm array task: one process per task (submit more tasks instead)`);
+    }
     if (jobs > 1 && !shard) {
       log(`${preset.name} preset on ${data.name}: ${planned.length} cells, ${recordedBefore} done earlier, ${planned.length - recordedBefore} to run by ${jobs} workers; results in ${outDir}`);
-      await runWorkers([...withoutOptions(argv, ['jobs', 'fresh', 'reference', 'out']), '--out', outDir], jobs, log);
+      try {
+        await runWorkers([...withoutOptions(argv, ['jobs', 'fresh', 'reference', 'out']), '--out', outDir], jobs, log);
+      } finally {
+        foldShardStores(outDir, jobs, warn);
+      }
       store.reload();
     } else {
+      if (shard) touchShardStore(outDir, shard);
       const mine = shard ? shardCells(planned, shard.index, shard.count) : planned;
       const todo = mine.filter(p => !store.has(configKey(p.cell))).length;
       log(`${preset.name} preset on ${data.name}: ${mine.length} cells planned${shard ? ` in shard ${shard.index + 1}/${shard.count}` : ''}, ${mine.length - todo} done earlier, ${todo} to run` +
@@ -125,13 +144,6 @@ function withoutOptions(argv: string[], names: string[]): string[] {
     out.push(argv[k]);
   }
   return out;
-}
-
-function parseShard(s: string | undefined): { index: number; count: number } | undefined {
-  if (s === undefined) return undefined;
-  const m = /^(\d+)\/(\d+)$/.exec(s);
-  if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw new CkdError(`--shard must be K/N with 1 <= K <= N (got '${s}')`);
-  return { index: Number(m[1]) - 1, count: Number(m[2]) };
 }
 
 function elapsed(started: number): string {

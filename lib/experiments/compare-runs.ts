@@ -1,7 +1,9 @@
 import * as fs from 'fs';
 import { DataError } from '../errors';
 import { MASKS, ModalityMask } from '../models/backbone';
+import * as path from 'path';
 import { ResultStore } from './result-store';
+import { STORE_FILE, openResultsStore } from './results-folder';
 import { RunCell, RunCellResult, ckdVariant } from './run-cell';
 import { PairedTest, pairedTTestOverSeeds, summarize } from './summary';
 
@@ -62,9 +64,11 @@ export function comparisonMarkdown(labelA: string, labelB: string, rows: Compari
 }
 
 /**
- * The runs of a result store (ckd reproduce's store.jsonl) that match a selector such as
+ * The runs of a result store that match a selector such as
  * `model=vbpr,method=ckd` (mode defaults to multimodal; a CKD selector matches full CKD unless
- * it names a variant, e.g. variant=without_generic), one RunMetrics per seed.
+ * it names a variant, e.g. variant=without_generic), one RunMetrics per seed. `file` is a results
+ * folder of ckd reproduce, or its store.jsonl: both read every store file of the folder merged
+ * (store.jsonl and the shards' store.shard-K-of-N.jsonl); any other file is read alone.
  */
 export function readStoreMetrics(file: string, selector: string): RunMetrics[] {
   const want: Record<string, string> = { mode: 'multimodal' };
@@ -77,7 +81,8 @@ export function readStoreMetrics(file: string, selector: string): RunMetrics[] {
   }
   if (!want.model || !want.method) throw new DataError(file, `selector '${selector}' needs model= and method=`);
   if (want.method === 'ckd' && !want.variant) want.variant = 'ckd';
-  const store = new ResultStore<RunCell, RunCellResult>(file);
+  const folder = isFolder(file) ? file : path.basename(file) === STORE_FILE ? path.dirname(file) : undefined;
+  const store = folder !== undefined ? openResultsStore(folder) : new ResultStore<RunCell, RunCellResult>(file);
   const out: RunMetrics[] = [];
   for (const r of store.records()) {
     const c = r.config;
@@ -92,6 +97,10 @@ export function readStoreMetrics(file: string, selector: string): RunMetrics[] {
   }
   if (out.length === 0) throw new DataError(file, `no finished run matches '${selector}'`);
   return out;
+}
+
+function isFolder(file: string): boolean {
+  try { return fs.statSync(file).isDirectory(); } catch { return false; }
 }
 
 /** A compare argument: a run record file, or STORE.jsonl#SELECTOR (several runs). */

@@ -16,8 +16,9 @@ import { FigureSpec, figureHtmlFragment, plotlyScriptTag, writeFigureHtml, write
 import { PROJECT_ROOT, Provenance, provenance } from './provenance';
 import { ReproducePreset, Section, presetByName, sectionCells } from './reproduce-plan';
 import { ReproductionView } from './reproduce';
-import { ResultStore, configKey } from './result-store';
-import { RunCell, RunCellResult, ensureCell } from './run-cell';
+import { configKey } from './result-store';
+import { openResultsStore } from './results-folder';
+import { ensureCell } from './run-cell';
 
 export interface NotebookSession extends ReproductionView {
   data: Dataset;
@@ -49,7 +50,7 @@ export async function openReproduction(o: OpenOptions): Promise<NotebookSession>
   const preset: ReproducePreset = presetByName(o.quick ? 'quick' : 'full');
   const outDir = path.resolve(o.out && o.out.trim() !== '' ? o.out : path.join(PROJECT_ROOT, 'results', `${preset.name}-${data.name}`));
   const prov = provenance(data, await initEngine({ quiet: true }));
-  const store = new ResultStore<RunCell, RunCellResult>(path.join(outDir, 'store.jsonl'));
+  const store = openResultsStore(outDir); // store.jsonl and any shards' files, merged
   const mostPop = await popularityBaseline(data, 'test', [20]);
   return { data, preset, outDir, provenance: prov, store, mostPop, dataset: { name: data.name, fingerprint: prov.dataset.fingerprint } };
 }

@@ -12,6 +12,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CkdError } from '../errors';
 import { ResultStore, configKey } from './result-store';
+import { openResultsStore, storeFiles } from './results-folder';
 import { RunCell, RunCellResult, RunRecord, cellLabel } from './run-cell';
 
 /** Absolute tolerance on every metric when the two records of a cell come from different backends. */
@@ -186,9 +187,9 @@ export function openReference(dir: string, option: string, warn?: (m: string) =>
     throw new CkdError(`${name}: no such folder`);
   }
   if (!st.isDirectory()) throw new CkdError(`${name}: not a folder (expected a results folder holding store.jsonl)`);
-  const file = path.join(dir, 'store.jsonl');
-  if (!fs.existsSync(file)) throw new CkdError(`${name}: no store.jsonl there (expected a results folder written by ckd reproduce)`);
-  const store = new ResultStore<RunCell, RunCellResult>(file, { warn });
+  // store.jsonl and any shard files (a folder written by a Slurm array), read merged.
+  if (!storeFiles(dir).some(f => fs.existsSync(f))) throw new CkdError(`${name}: no store.jsonl there (expected a results folder written by ckd reproduce)`);
+  const store = openResultsStore(dir, { warn });
   if (store.size === 0) throw new CkdError(`${name}: its store.jsonl holds no finished cell`);
   return store;
 }

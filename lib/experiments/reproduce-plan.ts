@@ -9,6 +9,9 @@
  *               seeds of six backbones x {plain, GB, OGM-GE, CKD in the paper's form and in the
  *               authors' code's form}, the four ablations for VBPR, MMGCN and EgoGCN, BPR-MF;
  *               plain against CKD with 10 seeds on VBPR and 5 on EgoGCN
+ *   smoke       a one-minute check of the whole pipeline on tiny data (e.g. a cluster's setup
+ *               before the full grid): VBPR only, three seeds (three groups, so three shards
+ *               have work), 6 epochs, every method and ablation
  *   full-short  the protocol of our first full grid (lr 1e-3, validation every epoch, patience 5,
  *               at most 40 epochs), whose teachers mostly stopped far from convergence; kept so
  *               its committed records stay reproducible
@@ -24,10 +27,10 @@ import { backboneEntry } from '../models/registry';
 import { FULL_GRID_PREDICTION } from './headline';
 import { walkLearningRates } from './lr-search';
 import { configKey } from './result-store';
-import { CKD_CODE_FORM, CellTraining, RunCell, RunStore, runCell, teacherCells } from './run-cell';
+import { CKD_CODE_FORM, CellTraining, RunCell, RunStore, cellLabel, runCell, teacherCells } from './run-cell';
 
-export type PresetName = 'quick' | 'full' | 'full-short';
-export const PRESET_NAMES: readonly PresetName[] = ['quick', 'full', 'full-short'];
+export type PresetName = 'quick' | 'full' | 'full-short' | 'smoke';
+export const PRESET_NAMES: readonly PresetName[] = ['quick', 'full', 'full-short', 'smoke'];
 
 export interface ReproducePreset {
   name: PresetName;
@@ -83,6 +86,11 @@ export const PRESETS: Record<PresetName, ReproducePreset> = {
     name: 'full-short', seeds: [1, 2, 3], train: { ...TRAIN, epochs: 40 },
     figure1Models: ['vbpr', 'egogcn'], probeModels: ['vbpr'], tableModels: SIX,
     methods: ['plain', 'gb', 'ogm', 'ckd'], ablationModels: ['vbpr', 'mmgcn', 'egogcn'],
+  },
+  smoke: {
+    name: 'smoke', seeds: [1, 2, 3], train: { ...TRAIN, epochs: 6, patience: 3 },
+    figure1Models: ['vbpr'], probeModels: ['vbpr'], tableModels: ['vbpr'],
+    methods: ['plain', 'gb', 'ogm', 'ckd'], ablationModels: ['vbpr'],
   },
 };
 
@@ -238,4 +246,24 @@ export function sectionCells(preset: ReproducePreset, dataset: string, section: 
     case 'table3':
       return pick(c => preset.ablationModels.includes(c.model) && (c.method === 'ckd' || (c.method === 'plain' && c.mode === 'multimodal')));
   }
+}
+
+/**
+ * `ckd reproduce --plan`: one line per cell, tab-separated: key, group, state (done, to run),
+ * learning rate, label (with '(learning-rate search)' for a walk's rate that is in no table),
+ * after a '#' line naming the columns; with a shard, only its cells. A plan that selects
+ * learning rates ends with a '#' line saying how many cells join as rates are selected.
+ */
+export function planListing(plan: Plan, has: (key: string) => boolean, shard?: { index: number; count: number }): string[] {
+  const cells = shard ? shardCells(plan.cells, shard.index, shard.count) : plan.cells;
+  const lines = ['# key\tgroup\tstate\tlr\tcell'];
+  for (const p of cells) {
+    const key = configKey(p.cell);
+    lines.push(`${key}\t${p.group}\t${has(key) ? 'done' : 'to run'}\t${p.cell.train.lr}\t${cellLabel(p.cell)}${p.lrSearch ? ' (learning-rate search)' : ''}`);
+  }
+  if (plan.waiting > 0) {
+    lines.push(`# and ${plan.waiting} more cells (over all shards) join the plan as the learning rates they need are selected on validation; ` +
+      'a shard plans again after each cell it runs, and its groups (whole backbones) stay its own');
+  }
+  return lines;
 }

@@ -4,7 +4,9 @@
  * tables.ts), written as one HTML report plus markdown tables.
  *
  * A results folder holds:
- *   store.jsonl      one record per finished cell (result-store.ts)
+ *   store.jsonl      one record per finished cell (result-store.ts), and one
+ *                    store.shard-K-of-N.jsonl per shard run as a Slurm array task, read merged
+ *                    (results-folder.ts)
  *   teachers/        teacher weights of the uni-modal cells (not committed; rebuilt on demand)
  *   report.html      every table and figure, plotly inlined
  *   tables.md        the tables as markdown (for the README)

@@ -10,11 +10,16 @@
  *   not end with a newline (a torn tail), the next append starts a new line first, so the torn
  *   bytes never swallow a good record.
  * - The same key appended twice: the later record wins (get, records); both lines stay in the file.
+ * - A store can read several files merged (`files`): a results folder's store.jsonl and the
+ *   files of its shards (storeFiles), each appended to by one process only, since appends from
+ *   several machines to one file on a network file system are not atomic. A key found in two
+ *   files keeps the record of the file read first, with a warning when their results differ.
+ *   Appends go to `file`, which is always read.
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { CkdError, DataError } from '../errors';
+import { CkdError, DataError, fsProblem } from '../errors';
 
 /** One finished cell. */
 export interface ResultRecord<C = unknown, R = unknown> {
@@ -74,37 +79,79 @@ export function configKey(config: unknown): string {
   return createHash('sha256').update(canonicalJson(config)).digest('hex').slice(0, 16);
 }
 
-export interface ResultStoreOptions {
+export interface ResultStoreOptions<R = unknown> {
   /** Receives warnings about skipped lines; default: console.warn with a 'warning: ' prefix. */
   warn?: (message: string) => void;
+  /**
+   * The files to read, merged, in this order (called on every reload, so files that appeared
+   * since are read); `file` is read too, after them when they do not name it. Default: `file` only.
+   */
+  files?: () => string[];
+  /** Whether two records of one key in different files agree; default: equal canonical JSON of the results. */
+  sameResult?: (a: R, b: R) => boolean;
 }
 
 export class ResultStore<C = unknown, R = unknown> {
   readonly file: string;
   private readonly warn: (message: string) => void;
+  private readonly files?: () => string[];
+  private readonly sameResult: (a: R, b: R) => boolean;
   private byKey = new Map<string, ResultRecord<C, R>>();
-  /** Lines skipped on the last read (1-based), for tools and tests. */
+  /** Lines of `file` skipped on the last read (1-based), for tools and tests. */
   skippedLines: number[] = [];
+  /** Every line skipped on the last read, in every file read. */
+  skipped: { file: string; line: number }[] = [];
+  /** The files the last read found (those that exist), in reading order. */
+  filesRead: string[] = [];
 
   /** Opens (and reads) the store at `file`; a missing file is an empty store, created on the first append. */
-  constructor(file: string, opts: ResultStoreOptions = {}) {
+  constructor(file: string, opts: ResultStoreOptions<R> = {}) {
     this.file = file;
     this.warn = opts.warn ?? ((m: string) => console.warn(`warning: ${m}`));
+    this.files = opts.files;
+    this.sameResult = opts.sameResult ?? ((a, b) => canonicalJson(a) === canonicalJson(b));
     this.reload();
   }
 
-  /** Re-reads the file (e.g. after another process appended to it). */
+  /** Re-reads the file, or files (e.g. after another process appended to one). */
   reload(): void {
     this.byKey = new Map();
     this.skippedLines = [];
+    this.skipped = [];
+    this.filesRead = [];
+    const own = path.resolve(this.file);
+    const files = this.files ? this.files() : [];
+    if (!files.some(f => path.resolve(f) === own)) files.push(this.file);
+    const from = new Map<string, string>();
+    for (const file of files) {
+      const records = this.readFile(file);
+      if (!records) continue;
+      this.filesRead.push(file);
+      for (const [key, rec] of records) {
+        const earlier = this.byKey.get(key);
+        if (earlier) {
+          if (!this.sameResult(earlier.result, rec.result)) {
+            this.warn(`${file}: cell ${key} is also in ${from.get(key)}, with a different result; keeping the one in ${from.get(key)}`);
+          }
+          continue;
+        }
+        this.byKey.set(key, rec);
+        from.set(key, file);
+      }
+    }
+  }
+
+  /** One file's records (the latest per key), or undefined when it does not exist. */
+  private readFile(file: string): Map<string, ResultRecord<C, R>> | undefined {
     let text: string;
     try {
-      text = fs.readFileSync(this.file, 'utf8');
+      text = fs.readFileSync(file, 'utf8');
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return;
-      throw new DataError(this.file, `cannot read the result store (${code ?? String(e)})`);
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new DataError(file, `cannot read the result store: ${fsProblem(e)}`);
     }
+    const out = new Map<string, ResultRecord<C, R>>();
+    const own = path.resolve(file) === path.resolve(this.file);
     const lines = text.split('\n');
     const tornTail = lines[lines.length - 1] !== '';
     if (!tornTail) lines.pop();
@@ -113,13 +160,15 @@ export class ResultStore<C = unknown, R = unknown> {
       if (line.trim() === '') return;
       const rec = parseRecord(line);
       if (typeof rec === 'string' || (last && tornTail)) {
-        this.skippedLines.push(k + 1);
+        if (own) this.skippedLines.push(k + 1);
+        this.skipped.push({ file, line: k + 1 });
         const why = last && tornTail ? 'is incomplete (no newline: a crash in the middle of a write?)' : `is not a valid record (${rec as string})`;
-        this.warn(`${this.file}: line ${k + 1} ${why}; skipped, its cell counts as not done and will run again`);
+        this.warn(`${file}: line ${k + 1} ${why}; skipped, its cell counts as not done and will run again`);
         return;
       }
-      this.byKey.set(rec.key, rec as ResultRecord<C, R>);
+      out.set(rec.key, rec as ResultRecord<C, R>); // the later record wins, in its key's first place
     });
+    return out;
   }
 
   has(key: string): boolean { return this.byKey.has(key); }
@@ -142,10 +191,26 @@ export class ResultStore<C = unknown, R = unknown> {
     }
     const rec: ResultRecord<C, R> = { key, config: entry.config, result: entry.result, finishedAt: new Date().toISOString() };
     if (entry.meta !== undefined) rec.meta = entry.meta;
-    const json = JSON.stringify(rec);
-    if (json.includes('\n')) throw new Error('result store: JSON.stringify produced a newline'); // cannot happen
-    const parsed = parseRecord(json);
-    if (typeof parsed === 'string') throw new CkdError(`result store: the record cannot be stored as JSON (${parsed})`);
+    return this.appendRecords([rec])[0];
+  }
+
+  /**
+   * Appends whole records as they are (their finishedAt kept), e.g. those of another store file,
+   * with one write and one fsync; returns them as stored.
+   */
+  appendRecords(records: readonly ResultRecord<C, R>[]): ResultRecord<C, R>[] {
+    const lines: string[] = [];
+    const parsed: ResultRecord<C, R>[] = [];
+    for (const rec of records) {
+      const json = JSON.stringify(rec);
+      if (json.includes('\n')) throw new Error('result store: JSON.stringify produced a newline'); // cannot happen
+      const p = parseRecord(json);
+      if (typeof p === 'string') throw new CkdError(`result store: the record cannot be stored as JSON (${p})`);
+      if (p.key !== configKey(p.config)) throw new CkdError(`result store: key ${p.key} does not match the config (its key is ${configKey(p.config)})`);
+      lines.push(json);
+      parsed.push(p as ResultRecord<C, R>);
+    }
+    if (lines.length === 0) return [];
     const dir = path.dirname(path.resolve(this.file));
     const created = !fs.existsSync(this.file);
     let fd: number;
@@ -153,7 +218,7 @@ export class ResultStore<C = unknown, R = unknown> {
       fs.mkdirSync(dir, { recursive: true });
       fd = fs.openSync(this.file, 'a+'); // O_APPEND | O_RDWR: writes go to the end; the last byte can be read
     } catch (e) {
-      throw new DataError(this.file, `cannot open the result store for appending (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      throw new DataError(this.file, `cannot open the result store for appending: ${fsProblem(e)}`);
     }
     try {
       const size = fs.fstatSync(fd).size;
@@ -163,12 +228,17 @@ export class ResultStore<C = unknown, R = unknown> {
         fs.readSync(fd, lastByte, 0, 1, size - 1);
         if (lastByte[0] !== 0x0a) lead = '\n'; // a torn tail: start a new line
       }
-      const buf = Buffer.from(`${lead}${json}\n`, 'utf8');
-      const n = fs.writeSync(fd, buf, 0, buf.length);
-      if (n !== buf.length) throw new Error(`short write (${n} of ${buf.length} bytes)`);
+      const buf = Buffer.from(`${lead}${lines.join('\n')}\n`, 'utf8');
+      // One write; a short one (a file system nearly full) is continued, so that the next write
+      // reports why. What a failed append leaves is a torn last line: skipped on reading.
+      for (let at = 0; at < buf.length;) {
+        const n = fs.writeSync(fd, buf, at, buf.length - at);
+        if (n <= 0) throw new Error(`short write (${at} of ${buf.length} bytes)`);
+        at += n;
+      }
       fs.fsyncSync(fd);
     } catch (e) {
-      throw new DataError(this.file, `cannot append to the result store (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      throw new DataError(this.file, `cannot append to the result store: ${fsProblem(e)}; the records already in it are intact`);
     } finally {
       fs.closeSync(fd);
     }
@@ -178,8 +248,8 @@ export class ResultStore<C = unknown, R = unknown> {
         try { fs.fsyncSync(dfd); } finally { fs.closeSync(dfd); }
       } catch { /* not every file system can fsync a folder */ }
     }
-    this.byKey.set(key, parsed as ResultRecord<C, R>);
-    return parsed as ResultRecord<C, R>;
+    for (const p of parsed) this.byKey.set(p.key, p);
+    return parsed;
   }
 }
 

@@ -23,7 +23,7 @@ import { ProgressSink } from '../train/progress';
 import { EpochRecord, TrainOptions, TrainResult, trainModel } from '../train/trainer';
 import { hasConverged } from './convergence';
 import { Provenance } from './provenance';
-import { ResultRecord, ResultStore, configKey } from './result-store';
+import { ResultRecord, ResultStore, canonicalJson, configKey } from './result-store';
 
 /** Trainer settings of a cell (the mode and method are the cell's own fields). */
 export type CellTraining = Required<Pick<TrainOptions, 'seed' | 'epochs' | 'lr' | 'batchSize' | 'evalEvery' | 'patience' | 'ndcg'>>;
@@ -80,6 +80,15 @@ export interface RunCellMeta {
 
 export type RunStore = ResultStore<RunCell, RunCellResult>;
 export type RunRecord = ResultRecord<RunCell, RunCellResult>;
+
+/**
+ * Whether two records of one cell agree: equal results but for their timings (secondsPerEpoch,
+ * wallSeconds), which differ from run to run.
+ */
+export function sameCellResult(a: RunCellResult, b: RunCellResult): boolean {
+  const strip = ({ secondsPerEpoch: _s, wallSeconds: _w, ...rest }: RunCellResult) => rest;
+  return canonicalJson(strip(a)) === canonicalJson(strip(b));
+}
 
 export function runCell(o: Omit<RunCell, 'kind' | 'methodOptions' | 'probe'> & { methodOptions?: Record<string, unknown>; probe?: boolean }): RunCell {
   backboneEntry(o.model);

@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { DataError } from '../errors';
+import { DataError, fsProblem } from '../errors';
 
 export interface AtomicWriteOptions {
-  /** What is written, for the error message: `cannot write ${what} (${code})`. */
+  /** What is written, for the error message: `cannot write ${what}: ${problem}`. */
   what: string;
   /** The temporary file, in the target's folder; default `${file}.tmp-${pid}`. */
   tmp?: string;
@@ -31,7 +31,7 @@ export function writeFileAtomic(file: string, write: (fd: number) => void, opts:
     fs.renameSync(tmp, file);
   } catch (e) {
     try { fs.rmSync(tmp, { force: true }); } catch { /* best effort */ }
-    throw new DataError(file, `cannot write ${opts.what} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new DataError(file, `cannot write ${opts.what}: ${fsProblem(e)}`);
   }
   if (!opts.syncFolder) return;
   try {

@@ -1,16 +1,23 @@
 /**
  * Teachers on disk. A folder holds up to one teacher per modality:
  *   teacher-<modality>.json  manifest: format, model, modality, backbone options, data set name,
- *                            fingerprint and size, training summary, variables (name, shape, offset)
+ *                            fingerprint and size, training summary, variables (name, shape, offset),
+ *                            sha256 of the weights file
  *   teacher-<modality>.bin   the variables' float32 values, little-endian, concatenated in
  *                            manifest order
+ * Both are written atomically (a temporary file renamed over the target), weights first, so a
+ * crash or a full disk never leaves a manifest that describes weights not written.
  * Loading checks the format, the modality, the model (when the caller names one), the data set
- * fingerprint and every variable's shape, and says what is wrong in a CkdError.
+ * fingerprint, the weights' size and content hash (manifests written before the hash was kept
+ * have none, and load without that check) and every variable's shape, and says what is wrong in
+ * a CkdError.
  */
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { Dataset, Modality, MODALITIES } from '../data/dataset';
-import { CkdError } from '../errors';
+import { CkdError, DataError, fsProblem } from '../errors';
+import { writeFileAtomic } from '../io/atomic-write';
 import { datasetFingerprint } from '../experiments/provenance';
 import { NamedWeight, Teacher, TeacherInfo, TeacherPair } from './teacher';
 
@@ -22,6 +29,8 @@ interface Manifest extends TeacherInfo {
   version: number;
   weightsFile: string;
   variables: { name: string; shape: number[]; offset: number }[];
+  /** SHA-256 of the weights file, hex; absent in teachers saved by earlier versions. */
+  sha256?: string;
   savedAt: string;
 }
 
@@ -33,8 +42,24 @@ export function teacherFiles(dir: string, modality: Modality): { manifest: strin
 }
 
 /** Writes a teacher into `dir` (created when missing); returns the manifest path. */
+function sha256(buf: Buffer): string {
+  return createHash('sha256').update(buf).digest('hex');
+}
+
+function writeAll(fd: number, buf: Buffer): void {
+  for (let at = 0; at < buf.length;) {
+    const n = fs.writeSync(fd, buf, at, buf.length - at);
+    if (n <= 0) throw new Error(`short write (${at} of ${buf.length} bytes)`);
+    at += n;
+  }
+}
+
 export function saveTeacher(teacher: Teacher, dir: string): string {
-  fs.mkdirSync(dir, { recursive: true });
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new DataError(dir, `cannot create the teacher folder: ${fsProblem(e)}`);
+  }
   const files = teacherFiles(dir, teacher.modality);
   const variables: Manifest['variables'] = [];
   let offset = 0;
@@ -54,10 +79,11 @@ export function saveTeacher(teacher: Teacher, dir: string): string {
     ...teacher.info,
     weightsFile: path.basename(files.weights),
     variables,
+    sha256: sha256(buf),
     savedAt: new Date().toISOString(),
   };
-  fs.writeFileSync(files.weights, buf);
-  fs.writeFileSync(files.manifest, JSON.stringify(manifest, null, 2) + '\n');
+  writeFileAtomic(files.weights, fd => writeAll(fd, buf), { what: 'the teacher weights', syncFolder: true });
+  writeFileAtomic(files.manifest, fd => writeAll(fd, Buffer.from(JSON.stringify(manifest, null, 2) + '\n')), { what: 'the teacher manifest', syncFolder: true });
   return files.manifest;
 }
 
@@ -98,9 +124,21 @@ export function loadTeacher(dir: string, modality: Modality, data: Dataset, expe
   }
   const weightsPath = path.join(dir, m.weightsFile);
   if (!fs.existsSync(weightsPath)) throw new CkdError(`${where}: weights file ${weightsPath} is missing`);
-  const buf = fs.readFileSync(weightsPath);
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(weightsPath);
+  } catch (e) {
+    throw new DataError(weightsPath, `cannot read the teacher weights: ${fsProblem(e)}`);
+  }
   const total = m.variables.reduce((s, v) => s + v.shape.reduce((a, b) => a * b, 1), 0);
   if (buf.length !== 4 * total) throw new CkdError(`${weightsPath}: ${buf.length} bytes, the manifest describes ${4 * total}`);
+  if (m.sha256 !== undefined) {
+    const got = sha256(buf);
+    if (got !== m.sha256) {
+      throw new CkdError(`${weightsPath}: the teacher weights changed since they were saved (sha256 ${got.slice(0, 16)}..., ` +
+        `the manifest ${path.basename(where)} says ${String(m.sha256).slice(0, 16)}...); refusing to load them: remove the folder ${dir} and train the teacher again (ckd reproduce retrains a missing teacher by itself)`);
+    }
+  }
   const weights: NamedWeight[] = m.variables.map(v => {
     const n = v.shape.reduce((a, b) => a * b, 1);
     const values = new Float32Array(n);
