@@ -1,6 +1,6 @@
 import { CkdError, fsProblem } from '../errors';
 import { CommandSpec, formatHelp } from './args';
-import { convertSpec, dataConvert, dataInspect, dataSynth, inspectSpec, synthSpec } from './data-commands';
+import { calibrateSpec, convertSpec, dataCalibrate, dataConvert, dataInspect, dataSynth, inspectSpec, synthSpec } from './data-commands';
 import { demoCommand, demoSpec } from './demo-command';
 import { backbonesCommand, backbonesSpec } from './backbones-command';
 import { compareCommand, compareSpec } from './compare-command';
@@ -22,6 +22,7 @@ export const COMMANDS: Record<string, Command> = {
   'data synth': { spec: synthSpec, run: argv => dataSynth(argv, log) },
   'data inspect': { spec: inspectSpec, run: argv => dataInspect(argv, out, warn) },
   'data convert': { spec: convertSpec, run: argv => dataConvert(argv, log, warn) },
+  'data calibrate': { spec: calibrateSpec, run: argv => dataCalibrate(argv, out, log, warn) },
   teachers: { spec: teachersSpec, run: argv => teachersCommand(argv, out, warn) },
   train: { spec: trainSpec, run: argv => trainCommand(argv, out, warn) },
   backbones: { spec: backbonesSpec, run: argv => backbonesCommand(argv, out, log, warn) },

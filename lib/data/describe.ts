@@ -83,3 +83,54 @@ export function formatDescription(d: DatasetDescription): string {
   ];
   return lines.join('\n');
 }
+
+/**
+ * The q-quantile of ascending-sorted values, interpolating linearly between the two nearest
+ * ranks (numpy.percentile's default): position (n - 1) q. NaN for no values.
+ */
+export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  const pos = (n - 1) * Math.min(Math.max(q, 0), 1);
+  const lo = Math.floor(pos);
+  const hi = Math.min(lo + 1, n - 1);
+  return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
+}
+
+/**
+ * Gini coefficient of non-negative values: 0 when all are equal, towards 1 when one holds
+ * everything. sum_i (2i - n - 1) x_(i) / (n sum x) over the ascending order, i = 1..n; 0 for
+ * no values or an all-zero list.
+ */
+export function gini(values: ArrayLike<number>): number {
+  const x = Float64Array.from(values as ArrayLike<number>).sort();
+  const n = x.length;
+  let total = 0;
+  let weighted = 0;
+  for (let i = 0; i < n; i++) { total += x[i]; weighted += (2 * (i + 1) - n - 1) * x[i]; }
+  return n > 0 && total > 0 ? weighted / (n * total) : 0;
+}
+
+/** Mean, median, 90th percentile and maximum of counts. */
+export interface CountSummary { mean: number; median: number; p90: number; max: number }
+
+export function summarizeCounts(counts: ArrayLike<number>): CountSummary {
+  const x = Float64Array.from(counts as ArrayLike<number>).sort();
+  let sum = 0;
+  for (let k = 0; k < x.length; k++) sum += x[k];
+  return {
+    mean: x.length ? sum / x.length : NaN,
+    median: quantileSorted(x, 0.5),
+    p90: quantileSorted(x, 0.9),
+    max: x.length ? x[x.length - 1] : NaN,
+  };
+}
+
+/** Interactions per user over all splits, and train interactions per item (every item counted, zeros too). */
+export function degreeCounts(ds: Dataset): { perUser: Int32Array; perItemTrain: Int32Array } {
+  const perUser = new Int32Array(ds.numUsers);
+  for (const s of SPLITS) for (let u = 0; u < ds.numUsers; u++) perUser[u] += ds[s].indptr[u + 1] - ds[s].indptr[u];
+  const perItemTrain = new Int32Array(ds.numItems);
+  for (const i of ds.train.items) perItemTrain[i]++;
+  return { perUser, perItemTrain };
+}

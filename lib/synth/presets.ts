@@ -26,10 +26,32 @@ export interface SynthConfig {
   /** Standard deviation of the feature noise, relative to the signal's. */
   textNoise: number;
   visualNoise: number;
+  /**
+   * Shape of the interactions-per-user distribution: 0 = minPerUser plus a geometric tail
+   * (the original generator); 1 = a power-law (Pareto) tail, n = floor(minPerUser * u^(-1/a)),
+   * with the index a set so that the mean is about meanPerUser (a = (m + 1/2) / (m + 1/2 - min)).
+   * Amazon's per-user counts are power-law-like: many users at 5-6, a long tail.
+   */
+  userPowerLaw: number;
+  /**
+   * Log-normal popularity (0 = none): adds popularitySd times the standard normal quantile at
+   * 1 - (rank - 1/2) / items to each item's log popularity. With popularityExponent 0 the
+   * popularity is log-normal by rank, the shape of Amazon's per-item counts (log-log slope
+   * about 0.4 at the head, steeper in the body); like Zipf's, the shape is fixed and only the
+   * assignment of ranks to items is random.
+   */
+  popularitySd: number;
+  /**
+   * Iterative k-core filter after drawing (0 = none): users and items with fewer than coreK
+   * interactions are removed, repeatedly until none is left, as the Amazon 5-core sets were
+   * made; survivors are renumbered in order, so `users` and `items` are the counts drawn
+   * before filtering and the data set ends up smaller.
+   */
+  coreK: number;
 }
 
-export type PresetName = 'tiny' | 'default' | 'baby-scale';
-export const PRESET_NAMES: readonly PresetName[] = ['tiny', 'default', 'baby-scale'];
+export type PresetName = 'tiny' | 'default' | 'baby-scale' | 'baby-like';
+export const PRESET_NAMES: readonly PresetName[] = ['tiny', 'default', 'baby-scale', 'baby-like'];
 
 const shared = {
   minPerUser: 5,
@@ -39,12 +61,25 @@ const shared = {
   visualCoverage: 0.75,
   textNoise: 0.5,
   visualNoise: 2.0,
+  // The three settings below were added later; these values keep the presets above bit-identical.
+  userPowerLaw: 0,
+  popularitySd: 0,
+  coreK: 0,
 };
 
 export const PRESETS: Record<PresetName, SynthConfig> = {
   tiny: { ...shared, users: 150, items: 100, factors: 8, visualDim: 32, textDim: 16, meanPerUser: 8 },
   default: { ...shared, users: 3000, items: 1500, factors: 16, visualDim: 512, textDim: 128, meanPerUser: 8 },
   'baby-scale': { ...shared, users: 19445, items: 7050, factors: 32, visualDim: 4096, textDim: 1024, meanPerUser: 8.27 },
+  /**
+   * Amazon Baby's statistics, not only its sizes (docs/data-generator.md; `ckd data calibrate`):
+   * log-normal item popularity, power-law interactions per user, and the 5-core filter, with
+   * more users and items drawn so that about Baby's counts survive it. Features as baby-scale.
+   */
+  'baby-like': {
+    ...shared, users: 22400, items: 17400, factors: 32, visualDim: 4096, textDim: 1024,
+    meanPerUser: 8.25, userPowerLaw: 1, popularityExponent: 0, popularitySd: 1.5, coreK: 5,
+  },
 };
 
 export function presetConfig(name: string, overrides: Partial<SynthConfig> = {}): SynthConfig {
