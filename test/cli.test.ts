@@ -1,28 +1,12 @@
 import * as assert from 'assert';
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { writeDataset } from '../lib/data/loaders';
 import { presetConfig } from '../lib/synth/presets';
 import { synthesizeDataset } from '../lib/synth/synthesize';
+import { assertUserError, ckd } from './cli-process';
 
-const BIN = path.resolve(__dirname, '..', '..', 'bin', 'ckd.js');
-
-function ckd(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, CKD_BACKEND: 'wasm' } });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** A user error: exit code 2, one line on stderr naming the problem, no stack trace. */
-function assertUserError(r: ReturnType<typeof ckd>, problem: RegExp): void {
-  assert.strictEqual(r.code, 2, `exit code ${r.code}; stderr: ${r.stderr}`);
-  const lines = r.stderr.trim().split('\n');
-  assert.strictEqual(lines.length, 1, `expected one line, got: ${r.stderr}`);
-  assert.match(lines[0], /^ckd: /);
-  assert.match(lines[0], problem);
-  assert.doesNotMatch(r.stderr, /\n\s+at /);
-}
 
 describe('ckd command line', () => {
   let tmp: string;
