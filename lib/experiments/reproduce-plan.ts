@@ -154,8 +154,7 @@ export function planPreset(preset: ReproducePreset, dataset: string, models?: st
   /** The rate of (model, mode); with a grid, adds the walk's cells to the plan. */
   const rateOf = (model: string, mode: TrainMode): number | undefined => {
     if (!preset.lrGrid) return preset.train.lr;
-    const base = runCell({ dataset, model, mode, method: 'plain', train: { ...preset.train, seed: preset.seeds[0] }, probe: preset.probeModels.includes(model) });
-    const walk = walkLearningRates(base, preset.lrGrid, store ?? EMPTY_STORE);
+    const walk = walkLearningRates(walkBase(preset, dataset, model, mode), preset.lrGrid, store ?? EMPTY_STORE);
     for (const cell of walk.cells) push(cell, model, true);
     return walk.selected;
   };
@@ -200,6 +199,11 @@ export function planPreset(preset: ReproducePreset, dataset: string, models?: st
     }
   }
   return { cells: out, waiting };
+}
+
+/** The plain first-seed cell of (model, mode) whose rate the learning-rate walk varies. */
+export function walkBase(preset: ReproducePreset, dataset: string, model: string, mode: TrainMode): RunCell {
+  return runCell({ dataset, model, mode, method: 'plain', train: { ...preset.train, seed: preset.seeds[0] }, probe: preset.probeModels.includes(model) });
 }
 
 /** The cells planned so far (planPreset without the count of those waiting). */

@@ -19,9 +19,9 @@ import { EvaluationResult } from '../eval/evaluate';
 import { paperDatasetName } from './paper';
 import { FigureSpec, COLORS, figure1, writeFigureHtml, writeFigurePng, findChromium } from './figures';
 import { Provenance } from './provenance';
-import { PlannedCell, ReproducePreset, gridCells, planCells, planPreset, shardCells } from './reproduce-plan';
+import { PlannedCell, ReproducePreset, gridCells, planCells, planPreset, shardCells, walkBase } from './reproduce-plan';
 import { Report, ReportBlock, writeReport } from './report';
-import { RunCell, RunCellMeta, RunCellOptions, RunRecord, RunStore, cellConverged, cellEvaluations, cellLabel, ckdVariant, ensureCell, runCell } from './run-cell';
+import { RunCell, RunCellMeta, RunCellOptions, RunRecord, RunStore, cellConverged, cellEvaluations, cellLabel, ckdVariant, ensureCell } from './run-cell';
 import { configKey } from './result-store';
 import { headlineTable } from './headline';
 import { payoffFigure, payoffPoints, payoffTable } from './payoff';
@@ -317,7 +317,7 @@ export function lrSelectionTable(v: ReproductionView): ResultTable | undefined {
   const models = [...new Set(planCells(v.preset, v.dataset.fingerprint, undefined, v.store).map(p => p.cell.model))];
   for (const model of models) {
     for (const mode of TRAIN_MODES) {
-      const base = runCell({ dataset: v.dataset.fingerprint, model, mode, method: 'plain', train: { ...v.preset.train, seed: v.preset.seeds[0] }, probe: v.preset.probeModels.includes(model) });
+      const base = walkBase(v.preset, v.dataset.fingerprint, model, mode);
       const walk = walkLearningRates(base, grid, v.store);
       const tried = walkSummary(walk, v.store);
       if (tried.length === 0) continue;
