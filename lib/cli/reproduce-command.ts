@@ -2,6 +2,7 @@ import { spawn } from 'child_process';
 import * as os from 'os';
 import * as fs from 'fs';
 import * as path from 'path';
+import { Dataset } from '../data/dataset';
 import { loadDataset, writeDataset } from '../data/loaders';
 import { initEngine } from '../engine/backend';
 import { popularityBaseline } from '../eval/popularity';
@@ -20,7 +21,7 @@ import { consoleProgress } from '../train/progress';
 import { CommandSpec, ParsedArgs, numberOpt, parseArgs, stringOpt } from './args';
 import { PARAM_OPTION, checkParamModels, paramSettingsFromArgs, paramsForModel } from './params';
 
-const DEFAULT_DATA = path.join(PROJECT_ROOT, 'data', 'default');
+export const DEFAULT_DATA = path.join(PROJECT_ROOT, 'data', 'default');
 
 export const reproduceSpec: CommandSpec = {
   name: 'reproduce',
@@ -61,12 +62,7 @@ export async function reproduceCommand(argv: string[], out: (s: string) => void,
   if (fresh && a.options['report-only']) throw new CkdError('--fresh and --report-only: a new folder has no cells to report on; give --out DIR with --report-only');
   const referenceName = stringOpt(a, 'reference');
   const reference = referenceName === undefined ? undefined : openReference(referenceName, '--reference', warn);
-  if (!fs.existsSync(dir)) {
-    if (dir !== DEFAULT_DATA) throw new CkdError(`--data ${dir}: no such folder`);
-    log(`generating the embedded default data set into ${dir}`);
-    writeDataset(synthesizeDataset('default', 1), dir, 'lattice');
-  }
-  const data = loadDataset(dir, { warn });
+  const data = loadDataFolder(dir, log, warn);
   const outDir = path.resolve(stringOpt(a, 'out') ?? (fresh
     ? path.join(PROJECT_ROOT, 'results', 'runs', `${preset.name}-${data.name}-${new Date().toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')}`)
     : path.join(PROJECT_ROOT, 'results', `${preset.name}-${data.name}`)));
@@ -133,6 +129,16 @@ export async function reproduceCommand(argv: string[], out: (s: string) => void,
   return referenceMatches(check) && (tables === undefined || tables === 'identical') ? 0 : 1;
 }
 
+/** The data set in `dir`; the embedded default data set is generated there first when `dir` is data/default and absent. */
+export function loadDataFolder(dir: string, log: (s: string) => void, warn: (s: string) => void): Dataset {
+  if (!fs.existsSync(dir)) {
+    if (path.resolve(dir) !== DEFAULT_DATA) throw new CkdError(`--data ${dir}: no such folder`);
+    log(`generating the embedded default data set into ${dir}`);
+    writeDataset(synthesizeDataset('default', 1), dir, 'lattice');
+  }
+  return loadDataset(dir, { warn });
+}
+
 /** The preset with the --param settings of the backbones it runs (checked before anything trains). */
 function withParamsOf(a: ParsedArgs, preset: ReproducePreset, models: string[] | undefined): ReproducePreset {
   const settings = paramSettingsFromArgs(a);
@@ -162,7 +168,7 @@ function withoutOptions(argv: string[], names: string[]): string[] {
   return out;
 }
 
-function elapsed(started: number): string {
+export function elapsed(started: number): string {
   const s = Math.round((Date.now() - started) / 1000);
   return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }

@@ -231,7 +231,7 @@ export function gridCells(preset: ReproducePreset, dataset: string, models?: str
 const EMPTY_STORE = { get: () => undefined } as unknown as RunStore;
 
 /** The cells of shard `index` (0-based) of `count`: whole (backbone, seed) groups, dealt round-robin. */
-export function shardCells(cells: PlannedCell[], index: number, count: number): PlannedCell[] {
+export function shardCells<T extends PlannedCell>(cells: T[], index: number, count: number): T[] {
   if (!(Number.isInteger(count) && count >= 1 && Number.isInteger(index) && index >= 0 && index < count)) {
     throw new CkdError(`shard ${index + 1}/${count} is not a valid shard`);
   }
