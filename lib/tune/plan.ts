@@ -121,7 +121,7 @@ export function planTune(setup: TuneSetup, store: RunStore = EMPTY_STORE): TuneP
       if (text !== undefined && visual !== undefined) teachers = { text, visual };
     }
   }
-  if (student === undefined || (setup.method === 'ckd' && !teachers && !setup.teacherLr && protocol.lrGrid)) {
+  if (student === undefined || (setup.method === 'ckd' && protocol.lrGrid && !teachers)) {
     return { cells, waiting: 'phase 1 (the learning rates selected on validation)' };
   }
   const rates = { student, ...(teachers ? { teachers } : {}), selectedOnValidation: setup.lr === undefined && !!protocol.lrGrid };
