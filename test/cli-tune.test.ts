@@ -102,7 +102,9 @@ describe('ckd tune', function () {
     assert.doesNotMatch(r.stderr, /\[\d+\/\d+\]/, 'every cell is in the reused folder');
     assert.ok(!fs.existsSync(path.join(out, 'store.jsonl')));
     const one = JSON.parse(fs.readFileSync(path.join(tmp, 'a', 'tune.json'), 'utf8')) as TuneReport;
-    assert.deepStrictEqual((JSON.parse(fs.readFileSync(path.join(out, 'tune.json'), 'utf8')) as TuneReport).comparison, one.comparison);
+    const reused = JSON.parse(fs.readFileSync(path.join(out, 'tune.json'), 'utf8')) as TuneReport;
+    assert.deepStrictEqual(reused.comparison, one.comparison);
+    assert.strictEqual(reused.cells.reused, reused.cells.planned);
     // A new configuration with the same teachers: only its own cells train, the teachers come from the other folder.
     const other = path.join(tmp, 'other.json');
     fs.writeFileSync(other, JSON.stringify({ lambdaKd: [0.5] }));

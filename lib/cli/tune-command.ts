@@ -193,7 +193,8 @@ export async function tuneCommand(argv: string[], out: (s: string) => void, log:
   if (shard) return 0;
   store.reload();
   const plan = planTune(setup, store);
-  const report = tuneReport(setup, plan, store, data.name);
+  const own = reuse.length ? new ResultStore<RunCell, RunCellResult>(ownFile, { warn: () => undefined, files: () => storeFiles(outDir) }) : undefined;
+  const report = tuneReport(setup, plan, store, data.name, own ? key => !own.has(key) : undefined);
   const written = writeTuneReport(outDir, report);
   const cmp = comparisonTable(report);
   out(renderText(cmp ?? searchTable(report)));

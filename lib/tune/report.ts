@@ -59,7 +59,8 @@ export interface TuneReport {
   selected?: { index: number; label: string; valRecall20: number; isDefault: boolean };
   /** Selected against default on test; absent until the final phase has finished. */
   comparison?: ComparisonRow[];
-  cells: { planned: number; finished: number };
+  /** Planned cells, those finished, and how many of these were read from other results folders (--reuse). */
+  cells: { planned: number; finished: number; reused?: number };
   /** What the plan still waits for, when it does. */
   waiting?: string;
 }
@@ -71,7 +72,7 @@ function seedSummary(values: { seed: number; value: number }[]): SeedSummary {
 }
 
 /** The report of a tune so far. */
-export function tuneReport(setup: TuneSetup, plan: TunePlan, store: RunStore, datasetName: string): TuneReport {
+export function tuneReport(setup: TuneSetup, plan: TunePlan, store: RunStore, datasetName: string, reused?: (key: string) => boolean): TuneReport {
   const get = (cell: RunCell) => store.get(configKey(cell));
   const { lr: _lr, ...train } = setup.protocol.train;
   const configs: TuneReport['configurations'] = (plan.search?.configs ?? []).map((c: TuneConfig, k) => {
@@ -90,7 +91,10 @@ export function tuneReport(setup: TuneSetup, plan: TunePlan, store: RunStore, da
     search: { ...setup.search, configurations: plan.search?.configs.length ?? 0, seed: setup.protocol.seeds[0] },
     seeds: Array.from({ length: setup.seeds }, (_, k) => k + 1),
     configurations: configs,
-    cells: { planned: plan.cells.length, finished: plan.cells.filter(p => store.has(configKey(p.cell))).length },
+    cells: {
+      planned: plan.cells.length, finished: plan.cells.filter(p => store.has(configKey(p.cell))).length,
+      ...(reused ? { reused: plan.cells.filter(p => store.has(configKey(p.cell)) && reused(configKey(p.cell))).length } : {}),
+    },
     ...(plan.waiting ? { waiting: plan.waiting } : {}),
   };
   if (plan.final) {
@@ -190,6 +194,7 @@ export function renderTuneMarkdown(r: TuneReport): string {
   }
   lines.push(`- final: the selected and the default configuration${r.method !== 'plain' ? ', and the plain backbone,' : ''} on seeds ${r.seeds.join(', ')}`);
   lines.push(`- data set ${r.dataset.name} (fingerprint ${r.dataset.fingerprint}); ${r.cells.finished} of ${r.cells.planned} planned cells finished` +
+    `${r.cells.reused ? ` (${r.cells.reused} of them read from another results folder, --reuse: the same cells, by key)` : ''}` +
     `${r.waiting ? `; more join the plan after ${r.waiting}` : ''}`, '');
   lines.push(renderMarkdown(searchTable(r)));
   const cmp = comparisonTable(r);
