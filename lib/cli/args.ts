@@ -6,6 +6,8 @@ export interface OptionSpec {
   value?: string; // placeholder shown in help, e.g. 'N'; absent = boolean flag
   help: string;
   default?: string;
+  /** May be given several times (--param a=1 --param b=2): every value is kept, in order (ParsedArgs.lists). */
+  repeatable?: boolean;
 }
 
 export interface CommandSpec {
@@ -18,7 +20,10 @@ export interface CommandSpec {
 }
 
 export interface ParsedArgs {
+  /** Each option's value (a repeatable option's last one); true for a flag. */
   options: Record<string, string | true>;
+  /** Every value of each repeatable option given, in order. */
+  lists: Record<string, string[]>;
   positionals: string[];
 }
 
@@ -26,6 +31,7 @@ export interface ParsedArgs {
 export function parseArgs(spec: CommandSpec, argv: string[]): ParsedArgs {
   const byName = new Map(spec.options.map(o => [o.name, o]));
   const options: Record<string, string | true> = {};
+  const lists: Record<string, string[]> = {};
   const positionals: string[] = [];
   for (let k = 0; k < argv.length; k++) {
     const arg = argv[k];
@@ -42,11 +48,12 @@ export function parseArgs(spec: CommandSpec, argv: string[]): ParsedArgs {
     const value = eq >= 0 ? arg.slice(eq + 1) : argv[++k];
     if (value === undefined || (eq < 0 && value.startsWith('--'))) throw new CkdError(`--${name} needs a value (${opt.value})`);
     options[name] = value;
+    if (opt.repeatable) (lists[name] ??= []).push(value);
   }
   if (positionals.length > (spec.positionals ?? 0)) {
     throw new CkdError(`unexpected argument '${positionals[spec.positionals ?? 0]}' for 'ckd ${spec.name}'`);
   }
-  return { options, positionals };
+  return { options, lists, positionals };
 }
 
 export function stringOpt(a: ParsedArgs, name: string, fallback?: string): string | undefined {
@@ -88,7 +95,7 @@ export function formatHelp(spec: CommandSpec): string {
     const left = spec.options.map(o => `  --${o.name}${o.value ? ` ${o.value}` : ''}`);
     const width = Math.max(...left.map(l => l.length)) + 2;
     spec.options.forEach((o, k) => {
-      lines.push(`${left[k].padEnd(width)}${o.help}${o.default !== undefined ? ` (default: ${o.default})` : ''}`);
+      lines.push(`${left[k].padEnd(width)}${o.help}${o.default !== undefined ? ` (default: ${o.default})` : ''}${o.repeatable ? ' (repeatable)' : ''}`);
     });
   }
   return lines.join('\n');

@@ -7,6 +7,7 @@ import { compareCommand, compareSpec } from './compare-command';
 import { reproduceCommand, reproduceSpec } from './reproduce-command';
 import { teachersCommand, teachersSpec } from './teachers-command';
 import { trainCommand, trainSpec } from './train-command';
+import { tuneCommand, tuneSpec } from './tune-command';
 
 export interface Command {
   spec: CommandSpec;
@@ -28,6 +29,7 @@ export const COMMANDS: Record<string, Command> = {
   backbones: { spec: backbonesSpec, run: argv => backbonesCommand(argv, out, log, warn) },
   compare: { spec: compareSpec, run: argv => compareCommand(argv, out) },
   reproduce: { spec: reproduceSpec, run: argv => reproduceCommand(argv, out, log, warn) },
+  tune: { spec: tuneSpec, run: argv => tuneCommand(argv, out, log, warn) },
   demo: { spec: demoSpec, run: argv => demoCommand(argv, out, log, warn) },
 };
 

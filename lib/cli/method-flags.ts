@@ -1,5 +1,6 @@
 import { CkdError } from '../errors';
 import { METHODS, METHOD_NAMES, MethodName, MethodOptionSpec, MethodOptions, checkMethodOptions } from '../methods/registry';
+import { helpWithRange } from '../options/spec';
 import { OptionSpec, ParsedArgs } from './args';
 
 /** Flags every command that takes method options already uses for something else. */
@@ -25,12 +26,13 @@ export const METHOD_FLAGS: MethodFlag[] = METHOD_NAMES.flatMap(method => METHODS
 }));
 
 /**
- * The help line of a method option's flag. A boolean flag flips its default, so its help says
- * what the flag does ("turn generic distillation off (Table 3's w/o Gen. ablation)"); other
- * options say what they set, with their default.
+ * The help line of a method option's flag, from the method's declaration (lib/options/spec.ts).
+ * A boolean flag flips its default, so its help says what the flag does ("turn generic
+ * distillation off (Table 3's w/o Gen. ablation)"); other options say what they set and their
+ * range (the default follows in the help's own column).
  */
 export function methodFlagHelp(spec: MethodOptionSpec): string {
-  if (spec.kind !== 'boolean') return spec.help;
+  if (spec.kind !== 'boolean') return helpWithRange(spec);
   const action = `turn ${spec.help} ${spec.default === true ? 'off' : 'on'}`;
   return spec.switchNote ? `${action} (${spec.switchNote})` : action;
 }

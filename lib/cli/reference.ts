@@ -1,5 +1,6 @@
 import { formatHelp } from './args';
 import { COMMANDS } from './index';
+import { paramsReference } from './params';
 
 /** docs/cli.md: every command and option, rendered from the same specs as --help. */
 export function cliReference(): string {
@@ -21,6 +22,7 @@ export function cliReference(): string {
   for (const [name, command] of Object.entries(COMMANDS)) {
     parts.push(`## ckd ${name}`, '', '```', formatHelp(command.spec), '```', '');
   }
+  parts.push(...paramsReference());
   return parts.join('\n');
 }
 

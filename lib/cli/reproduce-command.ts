@@ -2,12 +2,13 @@ import { spawn } from 'child_process';
 import * as os from 'os';
 import * as fs from 'fs';
 import * as path from 'path';
+import { Dataset } from '../data/dataset';
 import { loadDataset, writeDataset } from '../data/loaders';
 import { initEngine } from '../engine/backend';
 import { popularityBaseline } from '../eval/popularity';
 import { CkdError } from '../errors';
 import { PROJECT_ROOT, datasetFingerprint, provenance } from '../experiments/provenance';
-import { PRESET_NAMES, planCells, planListing, planPreset, presetByName, shardCells } from '../experiments/reproduce-plan';
+import { PRESET_NAMES, ReproducePreset, planCells, planListing, planPreset, presetByName, presetModels, shardCells } from '../experiments/reproduce-plan';
 import { reproductionTables, runPreset, writeReproductionReport } from '../experiments/reproduce';
 import { CROSS_BACKEND_TOLERANCE, checkAgainstReference, compareTables, openReference, referenceDetails, referenceLine, referenceMatches } from '../experiments/reference-check';
 import { configKey } from '../experiments/result-store';
@@ -17,15 +18,16 @@ import { renderText } from '../experiments/tables';
 import { backboneEntry } from '../models/registry';
 import { synthesizeDataset } from '../synth/synthesize';
 import { consoleProgress } from '../train/progress';
-import { CommandSpec, numberOpt, parseArgs, stringOpt } from './args';
+import { CommandSpec, ParsedArgs, numberOpt, parseArgs, stringOpt } from './args';
+import { PARAM_OPTION, checkParamModels, paramSettingsFromArgs, paramsForModel } from './params';
 
-const DEFAULT_DATA = path.join(PROJECT_ROOT, 'data', 'default');
+export const DEFAULT_DATA = path.join(PROJECT_ROOT, 'data', 'default');
 
 export const reproduceSpec: CommandSpec = {
   name: 'reproduce',
   summary: 'The main job (npm start runs it with --preset quick --jobs 2): run everything the notebooks show (Figure 1, ' +
     'the gradient analysis, Tables 1-3) for a preset, resumably, and write report.html and tables.md.',
-  usage: 'ckd reproduce [--data DIR] [--preset quick|full|full-short|smoke] [--out DIR | --fresh] [--jobs N] [--models a,b] [--shard K/N] [--plan] [--reference DIR]',
+  usage: 'ckd reproduce [--data DIR] [--preset quick|full|full-short|smoke] [--out DIR | --fresh] [--jobs N] [--models a,b] [--param NAME=X] [--shard K/N] [--plan] [--reference DIR]',
   options: [
     { name: 'data', value: 'DIR', help: 'data folder (LATTICE or MMRec layout); the embedded default data set is generated there when it is data/default and absent', default: 'data/default' },
     { name: 'preset', value: 'NAME', help: `${PRESET_NAMES.join(', ')}: quick is one seed and 10 epochs on VBPR and EgoGCN; full is the paper's protocol run to convergence (learning rates selected on validation, validation every 5 epochs, patience 10 validations; 3 seeds, six backbones, five methods, ablations, BPR-MF; 10 seeds of plain and CKD on VBPR, 5 on EgoGCN); full-short is our first grid's short protocol (lr 1e-3, patience 5 epochs, at most 40 epochs), kept to reproduce its records; smoke is a one-minute check of the pipeline on tiny data (VBPR, 3 seeds, 6 epochs; e.g. a cluster's setup, docs/slurm.md)`, default: 'quick' },
@@ -34,6 +36,7 @@ export const reproduceSpec: CommandSpec = {
     { name: 'reference', value: 'DIR', help: `after the run, compare its cells with the results folder DIR (e.g. results/quick-default, the committed record) by config key: every test and val metric under every mask, bestEpoch, epochsRun, and cells missing on either side; bit for bit when both records name the same backend, within ±${CROSS_BACKEND_TOLERANCE} on metrics when not. The last line says identical or what differs; exit code 1 when anything differs. With --report-only it compares the --out folder as it is` },
     { name: 'jobs', value: 'N', help: 'worker processes training cells in parallel (each takes whole backbone-and-seed groups, and cores / N threads for its fixed-feature products unless CKD_GEMM_THREADS is set)', default: '1' },
     { name: 'models', value: 'LIST', help: 'only these backbones (comma-separated)' },
+    { ...PARAM_OPTION, help: 'a backbone hyper-parameter for every backbone the run trains, each of which must have it; MODEL.NAME=X for one backbone only. Cells with parameters off their defaults are other cells (other keys) than the preset\'s own; the parameters of each model are listed at the end of docs/cli.md' },
     { name: 'shard', value: 'K/N', help: 'run only the K-th of N shards of the cells (whole groups, dealt the same way by every shard), appending to the shard\'s own store.shard-K-of-N.jsonl, and write no report (what --jobs and Slurm array tasks use). Default in a Slurm array task: K = SLURM_ARRAY_TASK_ID (submit --array=1-N), N = CKD_SHARDS, else SLURM_ARRAY_TASK_COUNT (docs/slurm.md)' },
     { name: 'plan', help: 'print the plan and exit: one line per cell (key, group, state, lr, cell; tab-separated), only the shard\'s with --shard; with the full preset, cells join the plan as learning rates are selected' },
     { name: 'report-only', help: 'train nothing: write the report from the cells already finished' },
@@ -45,26 +48,21 @@ export const reproduceSpec: CommandSpec = {
 /** Runs the command; returns the exit code (1 when --reference finds a difference). */
 export async function reproduceCommand(argv: string[], out: (s: string) => void, log: (s: string) => void, warn: (s: string) => void): Promise<number> {
   const a = parseArgs(reproduceSpec, argv);
-  const preset = presetByName(stringOpt(a, 'preset', 'quick')!);
+  const models = stringOpt(a, 'models')?.split(',').map(s => s.trim().toLowerCase()).filter(Boolean);
+  models?.forEach(m => backboneEntry(m));
+  const preset = withParamsOf(a, presetByName(stringOpt(a, 'preset', 'quick')!), models);
   const dir = path.resolve(stringOpt(a, 'data', DEFAULT_DATA)!);
   const jobs = numberOpt(a, 'jobs', 1, 'int');
   if (jobs < 1 || jobs > 64) throw new CkdError(`--jobs must be between 1 and 64 (got ${jobs})`);
   const shardOpt = stringOpt(a, 'shard');
   const slurm = shardOpt === undefined && !a.options['report-only'] ? shardFromSlurm() : undefined;
   const shard = shardOpt !== undefined ? parseShard(shardOpt) : slurm?.shard;
-  const models = stringOpt(a, 'models')?.split(',').map(s => s.trim().toLowerCase()).filter(Boolean);
-  models?.forEach(m => backboneEntry(m));
   const fresh = a.options.fresh === true;
   if (fresh && stringOpt(a, 'out') !== undefined) throw new CkdError('--fresh trains into a new folder of its own: give either --fresh or --out DIR, not both');
   if (fresh && a.options['report-only']) throw new CkdError('--fresh and --report-only: a new folder has no cells to report on; give --out DIR with --report-only');
   const referenceName = stringOpt(a, 'reference');
   const reference = referenceName === undefined ? undefined : openReference(referenceName, '--reference', warn);
-  if (!fs.existsSync(dir)) {
-    if (dir !== DEFAULT_DATA) throw new CkdError(`--data ${dir}: no such folder`);
-    log(`generating the embedded default data set into ${dir}`);
-    writeDataset(synthesizeDataset('default', 1), dir, 'lattice');
-  }
-  const data = loadDataset(dir, { warn });
+  const data = loadDataFolder(dir, log, warn);
   const outDir = path.resolve(stringOpt(a, 'out') ?? (fresh
     ? path.join(PROJECT_ROOT, 'results', 'runs', `${preset.name}-${data.name}-${new Date().toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-')}`)
     : path.join(PROJECT_ROOT, 'results', `${preset.name}-${data.name}`)));
@@ -131,6 +129,30 @@ export async function reproduceCommand(argv: string[], out: (s: string) => void,
   return referenceMatches(check) && (tables === undefined || tables === 'identical') ? 0 : 1;
 }
 
+/** The data set in `dir`; the embedded default data set is generated there first when `dir` is data/default and absent. */
+export function loadDataFolder(dir: string, log: (s: string) => void, warn: (s: string) => void): Dataset {
+  if (!fs.existsSync(dir)) {
+    if (path.resolve(dir) !== DEFAULT_DATA) throw new CkdError(`--data ${dir}: no such folder`);
+    log(`generating the embedded default data set into ${dir}`);
+    writeDataset(synthesizeDataset('default', 1), dir, 'lattice');
+  }
+  return loadDataset(dir, { warn });
+}
+
+/** The preset with the --param settings of the backbones it runs (checked before anything trains). */
+function withParamsOf(a: ParsedArgs, preset: ReproducePreset, models: string[] | undefined): ReproducePreset {
+  const settings = paramSettingsFromArgs(a);
+  if (settings.length === 0) return preset;
+  const runs = presetModels(preset).filter(m => !models || models.includes(m));
+  checkParamModels(settings, runs);
+  const params: Record<string, Record<string, number>> = {};
+  for (const m of runs) {
+    const p = paramsForModel(m, settings, runs.length > 1);
+    if (Object.keys(p).length > 0) params[m] = p;
+  }
+  return { ...preset, params };
+}
+
 /** argv without the named options (as `--name value` or `--name=value`; flags as `--name`). */
 function withoutOptions(argv: string[], names: string[]): string[] {
   const flags = new Set(reproduceSpec.options.filter(o => !o.value).map(o => o.name));
@@ -146,7 +168,7 @@ function withoutOptions(argv: string[], names: string[]): string[] {
   return out;
 }
 
-function elapsed(started: number): string {
+export function elapsed(started: number): string {
   const s = Math.round((Date.now() - started) / 1000);
   return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }

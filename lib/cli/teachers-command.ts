@@ -7,9 +7,10 @@ import { backboneEntry } from '../models/registry';
 import { MODALITIES } from '../data/dataset';
 import { consoleProgress } from '../train/progress';
 import { CommandSpec, parseArgs, requireOpt, stringOpt } from './args';
-import { dataFromArgs, obtainTeachers, trainOptionsFromArgs, trainSpec } from './train-command';
+import { dataFromArgs, obtainTeachers, trainOptionsFromArgs, trainSpec, withParams } from './train-command';
+import { paramSettingsFromArgs, paramsForModel } from './params';
 
-const SHARED = new Set(['data', 'preset', 'data-seed', 'model', 'seed', 'epochs', 'lr', 'batch-size', 'eval-every', 'patience', 'ndcg', 'quiet', 'help']);
+const SHARED = new Set(['data', 'preset', 'data-seed', 'model', 'param', 'seed', 'epochs', 'lr', 'batch-size', 'eval-every', 'patience', 'ndcg', 'quiet', 'help']);
 
 export const teachersSpec: CommandSpec = {
   name: 'teachers',
@@ -27,17 +28,18 @@ export async function teachersCommand(argv: string[], out: (s: string) => void, 
   const modelName = stringOpt(a, 'model');
   if (!modelName) throw new CkdError('--model is required');
   const entry = backboneEntry(modelName);
+  const params = paramsForModel(modelName, paramSettingsFromArgs(a));
   const opts = trainOptionsFromArgs(a, entry.lr);
   const dir = requireOpt(a, 'out');
   if (teachersSaved(dir) && !a.options.force) throw new CkdError(`--out ${dir}: teachers are already saved there (add --force to replace them)`);
   const data = dataFromArgs(a, warn);
   const prov = provenance(data, await initEngine());
   const progress = (label: string) => a.options.quiet ? undefined : consoleProgress(label);
-  const teachers = await obtainTeachers(modelName, data, opts, undefined, progress, prov.dataset.fingerprint);
+  const teachers = await obtainTeachers(modelName, data, opts, undefined, progress, prov.dataset.fingerprint, params);
   try {
     saveTeachers(teachers, dir);
     out(JSON.stringify({
-      model: modelName, seed: opts.seed, backend: prov.backend, dataset: prov.dataset,
+      model: modelName, ...withParams(params), seed: opts.seed, backend: prov.backend, dataset: prov.dataset,
       teachers: Object.fromEntries(MODALITIES.map(m => [m, { ...teachers[m].info.training, files: teacherFiles(dir, m) }])),
     }, null, 2));
   } finally {

@@ -5,6 +5,7 @@ import { loadDataset } from '../data/loaders';
 import { initEngine } from '../engine/backend';
 import { CkdError } from '../errors';
 import { PROJECT_ROOT, datasetFingerprint, provenance } from '../experiments/provenance';
+import { canonicalJson } from '../experiments/result-store';
 import { defaultRecordPath, writeRunRecord } from '../experiments/run-record';
 import { TRAIN_MODES, TrainMode } from '../models/backbone';
 import { BACKBONES, backboneEntry } from '../models/registry';
@@ -20,6 +21,7 @@ import { loadTeachers, saveTeachers, teachersSaved } from '../methods/teacher-st
 import { ProgressSink } from '../train/progress';
 import { CommandSpec, ParsedArgs, choiceOpt, numberOpt, parseArgs, stringOpt } from './args';
 import { methodOptionSpecs, methodOptionsFromArgs } from './method-flags';
+import { PARAM_OPTION, paramSettingsFromArgs, paramsForModel } from './params';
 
 export const trainSpec: CommandSpec = {
   name: 'train',
@@ -30,6 +32,7 @@ export const trainSpec: CommandSpec = {
     { name: 'preset', value: 'NAME', help: `generate the embedded data set instead (${PRESET_NAMES.join(', ')})` },
     { name: 'data-seed', value: 'N', help: 'seed of the generated data set', default: '1' },
     { name: 'model', value: 'NAME', help: `backbone: ${Object.keys(BACKBONES).join(', ')}` },
+    PARAM_OPTION,
     { name: 'mode', value: 'MODE', help: 'multimodal, or a uni-modal model (other modality mean-ablated in training and inference)', default: 'multimodal' },
     { name: 'method', value: 'NAME', help: `how the backbone is trained: ${METHOD_NAMES.map(n => `${n} (${METHODS[n].summary})`).join('; ')}`, default: 'plain' },
     { name: 'teachers', value: 'DIR', help: 'CKD teachers: loaded from DIR when saved there (ckd teachers), else trained with this run\'s settings and saved there; without it they are trained and kept in memory' },
@@ -79,6 +82,7 @@ export async function trainCommand(argv: string[], out: (s: string) => void, war
   const modelName = stringOpt(a, 'model');
   if (!modelName) throw new CkdError('--model is required');
   const entry = backboneEntry(modelName);
+  const params = paramsForModel(modelName, paramSettingsFromArgs(a));
   const opts = trainOptionsFromArgs(a, entry.lr);
   const methodName = choiceOpt<MethodName>(a, 'method', METHOD_NAMES, 'plain');
   const methodOptions = methodOptionsFromArgs(a, methodName);
@@ -90,21 +94,21 @@ export async function trainCommand(argv: string[], out: (s: string) => void, war
   const ckpt = checkpointOptionsFromArgs(a);
   const data = dataFromArgs(a, warn);
   if (ckpt.checkpointPath) {
-    ckpt.checkpointTag = { model: modelName, data: datasetFingerprint(data), method: methodName, methodOptions };
+    ckpt.checkpointTag = { model: modelName, data: datasetFingerprint(data), method: methodName, methodOptions, ...withParams(params) };
     checkResumable(ckpt, opts);
   }
   const prov = provenance(data, await initEngine());
   const progress = (label: string) => a.options.quiet ? undefined : consoleProgress(label);
   const teachers = METHODS[methodName].needsTeachers
-    ? await obtainTeachers(modelName, data, opts, teachersDir, progress, prov.dataset.fingerprint)
+    ? await obtainTeachers(modelName, data, opts, teachersDir, progress, prov.dataset.fingerprint, params)
     : undefined;
-  const model = entry.factory(data, { seed: opts.seed });
+  const model = entry.factory(data, { seed: opts.seed, ...withParams(params) });
   const method = createMethod(methodName, model, data, methodOptions, teachers);
   try {
     const label = `[${modelName} ${methodName === 'plain' ? opts.mode : methodName}]`;
     const result = await trainModel(model, data, { ...opts, ...ckpt, method, progress: progress(label) });
     const file = outArg ?? defaultRecordPath(PROJECT_ROOT, [modelName, methodName === 'plain' ? opts.mode : methodName, opts.seed]);
-    const config = { model: modelName, method: methodName, methodOptions, teachers: teachersDir ?? null, ...opts };
+    const config = { model: modelName, ...withParams(params), method: methodName, methodOptions, teachers: teachersDir ?? null, ...opts };
     writeRunRecord(file, { kind: 'train', config, provenance: prov, result });
     out(JSON.stringify({
       model: modelName, method: methodName, mode: opts.mode, seed: opts.seed, backend: prov.backend, bestEpoch: result.bestEpoch,
@@ -117,14 +121,34 @@ export async function trainCommand(argv: string[], out: (s: string) => void, war
   }
 }
 
-/** Loads the teachers saved in `dir`, or trains both (saving them to `dir` when given). */
+/** `{ params }` when there are backbone parameters, else nothing (records and tags without them stay as they were). */
+export function withParams(params: Record<string, number>): { params?: Record<string, number> } {
+  return Object.keys(params).length > 0 ? { params } : {};
+}
+
+/**
+ * Loads the teachers saved in `dir`, or trains both (saving them to `dir` when given), with the
+ * backbone parameters `params`; loaded teachers must have been built with the same ones.
+ */
 export async function obtainTeachers(
   modelName: string, data: Dataset, opts: TrainOptions, dir: string | undefined,
-  progress: (label: string) => ProgressSink | undefined, fingerprint: string,
+  progress: (label: string) => ProgressSink | undefined, fingerprint: string, params: Record<string, number> = {},
 ): Promise<TeacherPair> {
-  if (dir && teachersSaved(dir)) return loadTeachers(dir, data, { model: modelName, fingerprint });
+  if (dir && teachersSaved(dir)) {
+    const teachers = loadTeachers(dir, data, { model: modelName, fingerprint });
+    for (const t of Object.values(teachers)) {
+      const theirs = t.info.backbone.params ?? {};
+      if (canonicalJson(theirs) !== canonicalJson(params)) {
+        disposeTeachers(teachers);
+        throw new CkdError(`--teachers ${dir}: the teachers there were built with backbone parameters ${canonicalJson(theirs)}, this run has ${canonicalJson(params)}`);
+      }
+    }
+    return teachers;
+  }
   const { mode: _mode, ...train } = opts;
-  const { teachers } = await trainTeachers(modelName, data, { train, progressFor: m => progress(`[${modelName} teacher ${m}]`) }, fingerprint);
+  const { teachers } = await trainTeachers(modelName, data, {
+    train, ...(Object.keys(params).length > 0 ? { backbone: { params } } : {}), progressFor: m => progress(`[${modelName} teacher ${m}]`),
+  }, fingerprint);
   if (dir) {
     try {
       saveTeachers(teachers, dir);

@@ -61,6 +61,11 @@ export interface ReproducePreset {
   payoff?: { models: string[]; teacherEpochs: number[] };
   /** What was predicted before the grid ran, for the headline table (headline.ts). */
   prediction?: typeof FULL_GRID_PREDICTION;
+  /**
+   * Backbone parameters per model (`ckd reproduce --param`), carried by every cell of that model
+   * (those off their defaults enter the cells' keys; lib/models/params.ts). None in a shipped preset.
+   */
+  params?: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }
 
 const TRAIN: Omit<CellTraining, 'seed' | 'epochs'> = { lr: 1e-3, batchSize: 1024, evalEvery: 1, patience: 5, ndcg: 'standard' };
@@ -165,7 +170,7 @@ export function planPreset(preset: ReproducePreset, dataset: string, models?: st
     if (lr === undefined || (teacherLr && (teacherLr.text === undefined || teacherLr.visual === undefined))) { waiting++; return; }
     const cell = runCell({
       dataset, model, mode, method, methodOptions, train: { ...preset.train, lr, seed }, probe: preset.probeModels.includes(model),
-      teacherLr: teacherLr as Record<Modality, number> | undefined, teacherEpochs,
+      params: preset.params?.[model], teacherLr: teacherLr as Record<Modality, number> | undefined, teacherEpochs,
     });
     if (teacherEpochs === undefined) { push(cell, groupOf(model, seed)); return; }
     for (const t of Object.values(teacherCells(cell))) push(t, groupOf(model, seed), false, true);
@@ -201,9 +206,16 @@ export function planPreset(preset: ReproducePreset, dataset: string, models?: st
   return { cells: out, waiting };
 }
 
+/** The backbones a preset trains (BPR-MF included where it is the preset's baseline). */
+export function presetModels(preset: ReproducePreset): string[] {
+  return [...new Set([...preset.tableModels, ...preset.figure1Models, ...preset.ablationModels, ...(preset.payoff?.models ?? []), ...(preset.idBaseline ? ['bprmf'] : [])])];
+}
+
 /** The plain first-seed cell of (model, mode) whose rate the learning-rate walk varies. */
 export function walkBase(preset: ReproducePreset, dataset: string, model: string, mode: TrainMode): RunCell {
-  return runCell({ dataset, model, mode, method: 'plain', train: { ...preset.train, seed: preset.seeds[0] }, probe: preset.probeModels.includes(model) });
+  return runCell({
+    dataset, model, mode, method: 'plain', train: { ...preset.train, seed: preset.seeds[0] }, probe: preset.probeModels.includes(model), params: preset.params?.[model],
+  });
 }
 
 /** The cells planned so far (planPreset without the count of those waiting). */
@@ -219,7 +231,7 @@ export function gridCells(preset: ReproducePreset, dataset: string, models?: str
 const EMPTY_STORE = { get: () => undefined } as unknown as RunStore;
 
 /** The cells of shard `index` (0-based) of `count`: whole (backbone, seed) groups, dealt round-robin. */
-export function shardCells(cells: PlannedCell[], index: number, count: number): PlannedCell[] {
+export function shardCells<T extends PlannedCell>(cells: T[], index: number, count: number): T[] {
   if (!(Number.isInteger(count) && count >= 1 && Number.isInteger(index) && index >= 0 && index < count)) {
     throw new CkdError(`shard ${index + 1}/${count} is not a valid shard`);
   }

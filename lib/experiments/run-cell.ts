@@ -3,8 +3,12 @@
  * one data set. Its configuration is plain JSON, so configKey(cell) identifies it in a
  * ResultStore; a finished cell is never trained again.
  *
+ * Backbone hyper-parameters (lib/models/params.ts) and method options are part of a cell only
+ * where they differ from their defaults, so a cell run with the defaults keeps the key it had
+ * before parameters could be set (test/experiments-run-cell-key.test.ts pins a committed one).
+ *
  * CKD cells need teachers: those are the same backbone's text-only and visual-only plain cells
- * with the same seed and settings (teacherCells). Running a uni-modal plain cell also freezes its
+ * with the same seed and settings, backbone parameters included (teacherCells). Running a uni-modal plain cell also freezes its
  * best state as a teacher into `<teachersDir>/<key>/`, so a CKD cell loads them from there, and
  * trains them first (recording them as cells) when they are missing.
  */
@@ -14,10 +18,11 @@ import { Dataset, Modality, MODALITIES } from '../data/dataset';
 import { CkdError } from '../errors';
 import { EvaluationResult } from '../eval/evaluate';
 import { GradientProbe } from '../methods/gradient-probe';
-import { MethodName, MethodOptions, checkMethodOptions, createMethod } from '../methods/registry';
+import { MethodName, MethodOptions, createMethod, nonDefaultMethodOptions } from '../methods/registry';
 import { Teacher, TeacherPair, disposeTeachers, teacherMode } from '../methods/teacher';
 import { loadTeacher, saveTeacher, teacherFiles } from '../methods/teacher-store';
-import { MASKS, ModalityMask, TrainMode, maskOfMode } from '../models/backbone';
+import { BackboneOptions, MASKS, ModalityMask, TrainMode, maskOfMode } from '../models/backbone';
+import { resolveOptions, withoutDefaults } from '../options/spec';
 import { backboneEntry } from '../models/registry';
 import { ProgressSink } from '../train/progress';
 import { EpochRecord, TrainOptions, TrainResult, trainModel } from '../train/trainer';
@@ -37,6 +42,11 @@ export interface RunCell {
   method: MethodName;
   /** Method options that differ from the method's defaults (checked). */
   methodOptions: MethodOptions;
+  /**
+   * Backbone hyper-parameters that differ from the model's defaults (checked); absent when there
+   * are none, so cells with the defaults keep their earlier keys.
+   */
+  params?: Record<string, number>;
   train: CellTraining;
   /** Run the gradient probe (Section 2.4) after every epoch. */
   probe: boolean;
@@ -90,12 +100,16 @@ export function sameCellResult(a: RunCellResult, b: RunCellResult): boolean {
   return canonicalJson(strip(a)) === canonicalJson(strip(b));
 }
 
-export function runCell(o: Omit<RunCell, 'kind' | 'methodOptions' | 'probe'> & { methodOptions?: Record<string, unknown>; probe?: boolean }): RunCell {
-  backboneEntry(o.model);
+export function runCell(o: Omit<RunCell, 'kind' | 'methodOptions' | 'probe' | 'params'> & {
+  methodOptions?: Record<string, unknown>; probe?: boolean; params?: Record<string, unknown>;
+}): RunCell {
+  const entry = backboneEntry(o.model);
   const cell: RunCell = {
     kind: 'run', dataset: o.dataset, model: o.model.toLowerCase(), mode: o.mode, method: o.method,
-    methodOptions: checkMethodOptions(o.method, o.methodOptions ?? {}), train: { ...o.train }, probe: o.probe ?? false,
+    methodOptions: nonDefaultMethodOptions(o.method, o.methodOptions ?? {}), train: { ...o.train }, probe: o.probe ?? false,
   };
+  const params = withoutDefaults(entry.params, resolveOptions(`${cell.model}: parameter`, entry.params, o.params ?? {}));
+  if (Object.keys(params).length > 0) cell.params = params as Record<string, number>;
   if (o.teacherLr && o.method === 'ckd') cell.teacherLr = { ...o.teacherLr };
   if (o.teacherEpochs !== undefined && o.method === 'ckd') cell.teacherEpochs = o.teacherEpochs;
   return cell;
@@ -136,13 +150,19 @@ export function ckdVariant(cell: Pick<RunCell, 'method' | 'methodOptions' | 'tea
 export function cellLabel(cell: RunCell): string {
   const v = ckdVariant(cell);
   const method = v && v !== 'ckd' ? `ckd/${v}` : cell.method;
-  return `${cell.model} ${cell.mode} ${method} seed ${cell.train.seed}`;
+  const params = cell.params ? ` [${Object.entries(cell.params).map(([k, v]) => `${k}=${v}`).join(', ')}]` : '';
+  return `${cell.model}${params} ${cell.mode} ${method} seed ${cell.train.seed}`;
 }
 
 export interface RunCellOptions {
   store: RunStore;
   /** Where teachers are kept, one folder per teacher cell key. */
   teachersDir: string;
+  /**
+   * Other folders laid out like teachersDir (another results folder's teachers/, read only),
+   * searched for a recorded teacher's weights before it is trained again.
+   */
+  teacherSources?: string[];
   provenance: Provenance;
   progress?: (label: string) => ProgressSink | undefined;
   log?: (line: string) => void;
@@ -184,7 +204,7 @@ function uniModality(cell: RunCell): Modality | undefined {
 
 /** Freezes the trained uni-modal model as a teacher and writes it to `dir`. */
 async function saveFrozen(model: ReturnType<typeof buildModel>, data: Dataset, cell: RunCell, modality: Modality, fingerprint: string, dir: string): Promise<void> {
-  const teacher = await Teacher.freezeAsync(model, data, modality, { seed: cell.train.seed }, { fingerprint, modelName: cell.model });
+  const teacher = await Teacher.freezeAsync(model, data, modality, backboneOptions(cell), { fingerprint, modelName: cell.model });
   try {
     saveTeacher(teacher, dir);
   } finally {
@@ -192,8 +212,13 @@ async function saveFrozen(model: ReturnType<typeof buildModel>, data: Dataset, c
   }
 }
 
+/** The options a cell's backbone is built with (also what its frozen teacher records). */
+function backboneOptions(cell: RunCell): BackboneOptions {
+  return { seed: cell.train.seed, ...(cell.params ? { params: { ...cell.params } } : {}) };
+}
+
 function buildModel(data: Dataset, cell: RunCell) {
-  return backboneEntry(cell.model).factory(data, { seed: cell.train.seed });
+  return backboneEntry(cell.model).factory(data, backboneOptions(cell));
 }
 
 /** Loads a CKD cell's teachers, training (and recording) their cells first where needed. */
@@ -201,9 +226,12 @@ async function ensureTeachers(data: Dataset, cell: RunCell, o: RunCellOptions): 
   const pair = {} as TeacherPair;
   try {
     for (const [m, tc] of Object.entries(teacherCells(cell)) as [Modality, RunCell][]) {
-      const dir = teacherDir(o.teachersDir, tc);
+      let dir = teacherDir(o.teachersDir, tc);
+      const elsewhere = (o.teacherSources ?? []).map(root => teacherDir(root, tc)).find(d => fs.existsSync(teacherFiles(d, m).manifest));
       if (!o.store.has(configKey(tc))) {
         await ensureCell(data, tc, o);
+      } else if (!fs.existsSync(teacherFiles(dir, m).manifest) && elsewhere) {
+        dir = elsewhere;
       } else if (!fs.existsSync(teacherFiles(dir, m).manifest)) {
         // Recorded earlier (e.g. a store from another machine) but its weights are not here: the
         // run is deterministic, so training it again gives the same teacher.

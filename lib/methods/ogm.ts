@@ -46,30 +46,31 @@ import { bprLoss, tripleScores } from '../train/bpr';
 import { StepContext, StepLoss, TrainingMethod } from '../train/method';
 import { batchTriples, hostValues, tripleMargins } from './margins';
 import { StepTrace } from './step-trace';
+import { ValuesOf, bool, choice, defaultsOf, int, num, resolveOptions } from '../options/spec';
 
 export type OgmScore = 'contribution' | 'branch';
 export const OGM_SCORES: readonly OgmScore[] = ['contribution', 'branch'];
 
-export interface OgmOptions {
-  alpha: number;
+/** OGM-GE's options, declared once (lib/options/spec.ts): type, defaults, checks, CLI flags and help. */
+export const OGM_OPTION_SPECS = {
+  alpha: num(0.1, 'modulation strength (k = 1 - tanh(alpha * rho))', { min: 0 }),
   /** First and last epoch (1-based, inclusive) of modulation and noise. */
-  windowStart: number;
-  windowEnd: number;
+  windowStart: int(1, 'first epoch of modulation (1-based)', { min: 1 }),
+  windowEnd: int(51, 'last epoch of modulation (inclusive)', { min: 1 }),
   /** Generalisation enhancement (Gaussian noise); false = plain OGM. */
-  ge: boolean;
-  score: OgmScore;
-}
+  ge: bool(true, 'the generalisation enhancement noise', 'plain OGM, without GE'),
+  score: choice(OGM_SCORES, 'contribution', 'margin per modality: contribution (ds - ds with m ablated) or branch (ablated branch)'),
+} as const;
 
-export const OGM_DEFAULTS: Readonly<OgmOptions> = { alpha: 0.1, windowStart: 1, windowEnd: 51, ge: true, score: 'contribution' };
+export type OgmOptions = ValuesOf<typeof OGM_OPTION_SPECS>;
+
+export const OGM_DEFAULTS: Readonly<OgmOptions> = defaultsOf(OGM_OPTION_SPECS);
 
 export function ogmOptions(o: Partial<OgmOptions> = {}): OgmOptions {
-  const r: OgmOptions = { ...OGM_DEFAULTS, ...o };
-  if (!(Number.isFinite(r.alpha) && r.alpha >= 0)) throw new CkdError(`OGM option alpha must be a finite number >= 0 (got ${r.alpha})`);
-  if (!Number.isInteger(r.windowStart) || !Number.isInteger(r.windowEnd) || r.windowStart < 1 || r.windowEnd < r.windowStart) {
+  const r = resolveOptions('OGM option', OGM_OPTION_SPECS, o);
+  if (r.windowEnd < r.windowStart) {
     throw new CkdError(`OGM window must be whole epochs with 1 <= windowStart <= windowEnd (got ${r.windowStart}..${r.windowEnd})`);
   }
-  if (typeof r.ge !== 'boolean') throw new CkdError(`OGM option ge must be true or false (got ${r.ge})`);
-  if (!OGM_SCORES.includes(r.score)) throw new CkdError(`OGM option score must be one of ${OGM_SCORES.join(', ')} (got ${r.score})`);
   return r;
 }
 

@@ -1,6 +1,6 @@
 /**
  * BPR-MF (Rendle et al., UAI 2009): ID embeddings only, the reference point without content.
- * Masks have no effect (there is no modality to ablate). Same L2 form as VBPR.
+ * Masks have no effect (there is no modality to ablate). Same L2 form as VBPR (param reg, 1e-5).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Dataset } from '../data/dataset';
@@ -10,7 +10,13 @@ import {
   Backbone, BackboneOptions, ParameterGroups, Representations, RowRequest, TripleBatch, allVariables,
 } from './backbone';
 import { Matrix, xavierUniform } from './init';
-import { VBPR_L2 } from './vbpr';
+import { num } from '../options/spec';
+import { readModelParams } from './params';
+
+/** BPR-MF's hyper-parameters (opts.params), declared once (lib/models/params.ts). */
+export const BPRMF_PARAMS = {
+  reg: num(1e-5, 'weight of the L2 term on the batch\'s user and item vectors (as VBPR)', { min: 0, role: 'l2' }),
+} as const;
 
 export class BprMf implements Backbone {
   readonly name = 'bprmf';
@@ -19,8 +25,10 @@ export class BprMf implements Backbone {
   readonly groups: ParameterGroups;
   private readonly userId: Matrix;
   private readonly itemId: Matrix;
+  private readonly reg: number;
 
   constructor(data: Dataset, opts: BackboneOptions) {
+    this.reg = readModelParams('bprmf', BPRMF_PARAMS, opts.params).reg;
     this.outDim = opts.dim ?? 64;
     const rng = new Rng(opts.seed).fork('bprmf');
     this.userId = xavierUniform(rng.fork('user'), data.numUsers, this.outDim);
@@ -39,7 +47,7 @@ export class BprMf implements Backbone {
 
   regularization(batch: TripleBatch, reps: Representations): tf.Scalar {
     return tf.tidy(() => tf.mul(tf.add(tf.sum(tf.square(reps.users)), tf.sum(tf.square(reps.items))),
-      VBPR_L2 / 2 / batch.users.length));
+      this.reg / 2 / batch.users.length));
   }
 
   dispose(): void { for (const v of this.variables()) v.dispose(); }

@@ -10,6 +10,7 @@
  * Ablation replaces the whole style term s^m (features and category term) by its item mean, so
  * the category term cannot leak the ablated modality; and p^m by its user mean, as for VBPR.
  * Loss, initialisation and parameter groups as VBPR (category vectors join their modality's group).
+ * Hyper-parameters: VBPR's (reg) and categories (DEEPSTYLE_PARAMS).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Dataset, Modality } from '../data/dataset';
@@ -18,7 +19,14 @@ import { Rng } from '../engine/random';
 import { BackboneOptions, ModalityMask, keeps } from './backbone';
 import { Matrix, repeatRow, xavierUniform } from './init';
 import { kmeans } from './kmeans';
-import { Vbpr } from './vbpr';
+import { VBPR_PARAMS, Vbpr } from './vbpr';
+import { int } from '../options/spec';
+
+/** DeepStyle's hyper-parameters (opts.params), declared once (lib/models/params.ts): VBPR's and the category count. */
+export const DEEPSTYLE_PARAMS = {
+  ...VBPR_PARAMS,
+  categories: int(0, 'k-means item categories when the data set has no item_category.npy (0: min(32, items / 10))', { min: 0 }),
+} as const;
 
 export function deepStyleCategories(data: Dataset, opts: BackboneOptions): { ids: Int32Array; count: number } {
   if (data.itemCategories) {
@@ -26,7 +34,7 @@ export function deepStyleCategories(data: Dataset, opts: BackboneOptions): { ids
     for (const c of data.itemCategories) count = Math.max(count, c + 1);
     return { ids: data.itemCategories, count };
   }
-  const count = opts.params?.categories ?? Math.max(1, Math.min(32, Math.floor(data.numItems / 10)));
+  const count = opts.params?.categories || Math.max(1, Math.min(32, Math.floor(data.numItems / 10)));
   return { ids: kmeans(data.features.text, count, new Rng(opts.seed).fork('deepstyle-kmeans')), count };
 }
 
@@ -38,7 +46,7 @@ export class DeepStyle extends Vbpr {
   private readonly categoryVectors: Record<Modality, Matrix>;
 
   constructor(data: Dataset, opts: BackboneOptions) {
-    super(data, opts, { projectionBias: false });
+    super(data, opts, { projectionBias: false, params: DEEPSTYLE_PARAMS, model: 'deepstyle' });
     const { ids, count } = deepStyleCategories(data, opts);
     this.categoryIds = ids;
     const share = new Float32Array(count);

@@ -62,7 +62,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Dataset, Modality, MODALITIES } from '../data/dataset';
 import { userItemGraph } from '../data/graphs';
-import { CkdError } from '../errors';
 import { concatColumns } from '../engine/dense-kernels';
 import { gatherRows, sddmm, segmentSoftmax, spmm, spmmWeighted } from '../engine/graph-ops';
 import { addSameShape, scale } from '../engine/lean-ops';
@@ -74,20 +73,21 @@ import {
 } from './backbone';
 import { FixedFeatures } from './fixed-features';
 import { Matrix, Vector, linearBias, linearWeight, repeatRow } from './init';
-import { denseLinear, idPrefRegularization, l2NormalizeRows as l2norm, leakyRelu, readModelParams as readParams } from './mmgcn-ops';
+import { denseLinear, idPrefRegularization, l2NormalizeRows as l2norm, leakyRelu } from './mmgcn-ops';
+import { readModelParams as readParams } from './params';
+import { ValuesOf, int, num } from '../options/spec';
 
-export interface EgoGcnParams {
-  /** Weight of the embedding regularisation (reference --weight_decay, 1e-5). */
-  lambda: number;
-  /** Parameter-free routing layers after the modulation layer (reference --num_routing, 3). */
-  routing: number;
-  /** 1: re-attention over the modulated senders (docs/backbones.md); 0: attention of the unmodulated x. */
-  reattn: number;
-  /** Propagation steps of the ID branch (3: e0 + e1 + e2 + e3). */
-  idLayers: number;
-}
+/** EgoGCN's hyper-parameters (opts.params), declared once (lib/models/params.ts). */
+export const EGOGCN_PARAMS = {
+  lambda: num(1e-5, 'weight of the embedding regularisation (reference --weight_decay)', { min: 0, role: 'l2' }),
+  routing: int(3, 'parameter-free routing layers after the modulation layer (reference --num_routing)', { min: 0 }),
+  reattn: int(1, '1: re-attention over the modulated senders (docs/backbones.md); 0: attention of the unmodulated x', { min: 0, max: 1 }),
+  idLayers: int(3, 'propagation steps of the ID branch (3: e0 + e1 + e2 + e3)', { min: 0 }),
+} as const;
 
-export const EGOGCN_DEFAULTS: Readonly<EgoGcnParams> = { lambda: 1e-5, routing: 3, reattn: 1, idLayers: 3 };
+export type EgoGcnParams = ValuesOf<typeof EGOGCN_PARAMS>;
+
+export const EGOGCN_DEFAULTS: Readonly<EgoGcnParams> = readParams('egogcn', EGOGCN_PARAMS, {});
 /** The reference's learning rate. */
 export const EGOGCN_LR = 1e-4;
 
@@ -114,12 +114,7 @@ export class EgoGcn implements Backbone {
   private readonly ranges: { users: Int32Array; items: Int32Array };
 
   constructor(data: Dataset, opts: BackboneOptions) {
-    this.params = readParams('egogcn', EGOGCN_DEFAULTS, opts.params);
-    for (const k of ['routing', 'idLayers'] as const) {
-      const v = this.params[k];
-      if (!Number.isInteger(v) || v < 0) throw new CkdError(`egogcn: parameter '${k}' must be an integer >= 0 (got ${v})`);
-    }
-    if (this.params.reattn !== 0 && this.params.reattn !== 1) throw new CkdError(`egogcn: parameter 'reattn' must be 0 or 1 (got ${this.params.reattn})`);
+    this.params = readParams('egogcn', EGOGCN_PARAMS, opts.params);
     const d = (this.dim = opts.dim ?? 64);
     this.outDim = 3 * d;
     this.numUsers = data.numUsers;

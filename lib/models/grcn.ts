@@ -47,7 +47,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Dataset, Modality, MODALITIES } from '../data/dataset';
 import { userItemGraph } from '../data/graphs';
-import { CkdError } from '../errors';
 import { concatColumns } from '../engine/dense-kernels';
 import { gatherRows, sddmm, segmentSoftmax, spmmWeighted } from '../engine/graph-ops';
 import { addSameShape } from '../engine/lean-ops';
@@ -59,14 +58,18 @@ import {
 } from './backbone';
 import { FixedFeatures } from './fixed-features';
 import { Matrix, Vector, linearBias, linearWeight, repeatRow } from './init';
-import { idPrefRegularization, l2NormalizeRows, leakyRelu, readModelParams, xavierNormal } from './mmgcn-ops';
+import { idPrefRegularization, l2NormalizeRows, leakyRelu, xavierNormal } from './mmgcn-ops';
+import { readModelParams } from './params';
+import { ValuesOf, num } from '../options/spec';
 
-export interface GrcnParams {
-  /** Weight of the embedding regularisation (reference --weight_decay, 1e-5). */
-  lambda: number;
-}
+/** GRCN's hyper-parameters (opts.params), declared once (lib/models/params.ts). */
+export const GRCN_PARAMS = {
+  lambda: num(1e-5, 'weight of the embedding regularisation (reference --weight_decay)', { min: 0, role: 'l2' }),
+} as const;
 
-export const GRCN_DEFAULTS: Readonly<GrcnParams> = { lambda: 1e-5 };
+export type GrcnParams = ValuesOf<typeof GRCN_PARAMS>;
+
+export const GRCN_DEFAULTS: Readonly<GrcnParams> = readModelParams('grcn', GRCN_PARAMS, {});
 /** The reference's learning rate (weiyinwei/GRCN --l_r). */
 export const GRCN_LR = 1e-4;
 
@@ -93,8 +96,7 @@ export class Grcn implements Backbone {
   private readonly features: Record<Modality, FixedFeatures>;
 
   constructor(data: Dataset, opts: BackboneOptions) {
-    this.params = readModelParams('grcn', GRCN_DEFAULTS, opts.params);
-    if (!(this.params.lambda >= 0)) throw new CkdError(`grcn: parameter 'lambda' must be >= 0 (got ${this.params.lambda})`);
+    this.params = readModelParams('grcn', GRCN_PARAMS, opts.params);
     const d = (this.dim = opts.dim ?? 64);
     this.outDim = 3 * d;
     this.numUsers = data.numUsers;

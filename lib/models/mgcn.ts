@@ -55,7 +55,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Dataset, FeatureMatrix, Modality, MODALITIES } from '../data/dataset';
 import { userItemGraph } from '../data/graphs';
 import { itemKnnGraph } from '../data/knn';
-import { CkdError } from '../errors';
 import { CsrMatrix } from '../engine/csr';
 import { gatherRows, spmm } from '../engine/graph-ops';
 import { addSameShape } from '../engine/lean-ops';
@@ -68,24 +67,23 @@ import {
 import { FixedFeatures } from './fixed-features';
 import { Matrix, Vector, linearBias, linearWeight, xavierUniform } from './init';
 import { matMulFast, matMulTransBFast } from './mgcn-ops';
-import { denseLinear, l2NormalizeRows as l2norm, readModelParams as readParams } from './mmgcn-ops';
+import { denseLinear, l2NormalizeRows as l2norm } from './mmgcn-ops';
+import { readModelParams as readParams } from './params';
+import { ValuesOf, int, num } from '../options/spec';
 
-export interface MgcnParams {
-  /** Weight of the contrastive term (authors' grid {0.001, 0.01, 0.1}). */
-  cl: number;
-  /** InfoNCE temperature (0.2 in the reference). */
-  tau: number;
-  /** Weight of the L2 term on the final batch representations (reg_weight 1e-4). */
-  reg: number;
-  /** Neighbours per item in the kNN views, self included (knn_k 10). */
-  knnK: number;
-  /** Propagation steps of the user-item view (n_ui_layers 2). */
-  uiLayers: number;
-  /** Propagation steps over the item-item kNN views (n_layers 1). */
-  iiLayers: number;
-}
+/** MGCN's hyper-parameters (opts.params), declared once (lib/models/params.ts). */
+export const MGCN_PARAMS = {
+  cl: num(0.01, 'weight of the contrastive term (authors\' grid {0.001, 0.01, 0.1})', { min: 0 }),
+  tau: num(0.2, 'InfoNCE temperature (0.2 in the reference)', { min: 0, minOpen: true }),
+  reg: num(1e-4, 'weight of the L2 term on the final batch representations (reg_weight 1e-4)', { min: 0, role: 'l2' }),
+  knnK: int(10, 'neighbours per item in the kNN views, self included (knn_k 10)', { min: 1 }),
+  uiLayers: int(2, 'propagation steps of the user-item view (n_ui_layers 2)', { min: 0 }),
+  iiLayers: int(1, 'propagation steps over the item-item kNN views (n_layers 1)', { min: 0 }),
+} as const;
 
-export const MGCN_DEFAULTS: Readonly<MgcnParams> = { cl: 0.01, tau: 0.2, reg: 1e-4, knnK: 10, uiLayers: 2, iiLayers: 1 };
+export type MgcnParams = ValuesOf<typeof MGCN_PARAMS>;
+
+export const MGCN_DEFAULTS: Readonly<MgcnParams> = readParams('mgcn', MGCN_PARAMS, {});
 /** The reference's learning rate. */
 export const MGCN_LR = 1e-3;
 
@@ -115,12 +113,7 @@ export class Mgcn implements Backbone {
   private readonly ranges: { users: Int32Array; items: Int32Array };
 
   constructor(data: Dataset, opts: BackboneOptions) {
-    this.params = readParams('mgcn', MGCN_DEFAULTS, opts.params);
-    for (const k of ['knnK', 'uiLayers', 'iiLayers'] as const) {
-      const v = this.params[k];
-      if (!Number.isInteger(v) || v < (k === 'knnK' ? 1 : 0)) throw new CkdError(`mgcn: parameter '${k}' must be an integer >= ${k === 'knnK' ? 1 : 0} (got ${v})`);
-    }
-    if (!(this.params.tau > 0)) throw new CkdError(`mgcn: parameter 'tau' must be > 0 (got ${this.params.tau})`);
+    this.params = readParams('mgcn', MGCN_PARAMS, opts.params);
     const d = (this.outDim = opts.dim ?? 64);
     this.numUsers = data.numUsers;
     this.numItems = data.numItems;

@@ -17,7 +17,6 @@ import { Modality, MODALITIES } from '../data/dataset';
 import { gatherTranspose, matMulKernel } from '../engine/dense-kernels';
 import { projectKernelsActive } from '../engine/kernel-heap';
 import { gatherRows } from '../engine/graph-ops';
-import { CkdError } from '../errors';
 import { Rng } from '../engine/random';
 import type { TripleBatch } from './backbone';
 import { Matrix } from './init';
@@ -142,15 +141,4 @@ export function idPrefRegularization(
     for (const m of MODALITIES) total = tf.add(total, tf.div(sq(gatherRows(pref[m], batch.users)), B * d));
     return tf.mul(total, lambda) as tf.Scalar;
   });
-}
-
-/** Defaults overridden by opts.params; unknown names are an error (a typo would silently do nothing). */
-export function readModelParams<T extends object>(model: string, defaults: Readonly<T>, given: Record<string, number> | undefined): T {
-  const out = { ...defaults } as Record<string, number>;
-  for (const [k, v] of Object.entries(given ?? {})) {
-    if (!(k in out)) throw new CkdError(`${model}: unknown parameter '${k}' (known: ${Object.keys(out).join(', ')})`);
-    if (!Number.isFinite(v)) throw new CkdError(`${model}: parameter '${k}' must be a finite number (got ${v})`);
-    out[k] = v;
-  }
-  return out as T;
 }

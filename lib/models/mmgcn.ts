@@ -37,7 +37,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Dataset, Modality, MODALITIES } from '../data/dataset';
 import { userItemGraph } from '../data/graphs';
-import { CkdError } from '../errors';
 import { gatherRows, spmm } from '../engine/graph-ops';
 import { addSameShape, scale } from '../engine/lean-ops';
 import { Rng } from '../engine/random';
@@ -48,16 +47,19 @@ import {
 } from './backbone';
 import { FixedFeatures } from './fixed-features';
 import { Matrix, Vector, linearBias, linearWeight, repeatRow, xavierUniform } from './init';
-import { denseLinear, l2NormalizeRows, leakyRelu, readModelParams, xavierNormal } from './mmgcn-ops';
+import { denseLinear, l2NormalizeRows, leakyRelu, xavierNormal } from './mmgcn-ops';
+import { readModelParams } from './params';
+import { ValuesOf, int, num } from '../options/spec';
 
-export interface MmgcnParams {
-  /** Weight of the L2 term on the batch's final representations (the code's regs[0], 1e-5). */
-  l2: number;
-  /** Graph layers per modality (3 in the code). */
-  layers: number;
-}
+/** MMGCN's hyper-parameters (opts.params), declared once (lib/models/params.ts). */
+export const MMGCN_PARAMS = {
+  l2: num(1e-5, 'weight of the L2 term on the batch\'s final representations (the code\'s regs[0])', { min: 0, role: 'l2' }),
+  layers: int(3, 'graph layers per modality (3 in the code)', { min: 1 }),
+} as const;
 
-export const MMGCN_DEFAULTS: Readonly<MmgcnParams> = { l2: 1e-5, layers: 3 };
+export type MmgcnParams = ValuesOf<typeof MMGCN_PARAMS>;
+
+export const MMGCN_DEFAULTS: Readonly<MmgcnParams> = readModelParams('mmgcn', MMGCN_PARAMS, {});
 /** The CKD code's learning rate (its parser default). */
 export const MMGCN_LR = 5e-4;
 
@@ -84,11 +86,7 @@ export class Mmgcn implements Backbone {
   private readonly features: Record<Modality, FixedFeatures>;
 
   constructor(data: Dataset, opts: BackboneOptions) {
-    this.params = readModelParams('mmgcn', MMGCN_DEFAULTS, opts.params);
-    if (!Number.isInteger(this.params.layers) || this.params.layers < 1) {
-      throw new CkdError(`mmgcn: parameter 'layers' must be an integer >= 1 (got ${this.params.layers})`);
-    }
-    if (!(this.params.l2 >= 0)) throw new CkdError(`mmgcn: parameter 'l2' must be >= 0 (got ${this.params.l2})`);
+    this.params = readModelParams('mmgcn', MMGCN_PARAMS, opts.params);
     const d = (this.outDim = opts.dim ?? 64);
     this.numUsers = data.numUsers;
     this.numItems = data.numItems;

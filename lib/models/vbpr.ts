@@ -4,7 +4,7 @@
  *   user = [x_u | p_u^v | p_u^t], item = [x_i | W_v f_i^v + b_v | W_t f_i^t + b_t], score = dot.
  * Four 64-d tables (user ID, item ID, user visual and text preference), Xavier-uniform;
  * projections with bias. Like that code, and unlike the original paper, no alpha/beta bias terms.
- * Loss: BPR + 1e-5 * (|u|^2 + |i|^2 + |j|^2) / 2 / batch on the 192-d vectors.
+ * Loss: BPR + reg * (|u|^2 + |i|^2 + |j|^2) / 2 / batch on the 192-d vectors (param reg, 1e-5).
  * Ablating m replaces f^m by its item mean and p^m by its user mean: the ablated part then adds
  * one constant per user to every item's score, so rankings ignore it exactly.
  */
@@ -19,8 +19,13 @@ import {
   TripleBatch, allVariables, keeps,
 } from './backbone';
 import { Matrix, Vector, linearBias, linearWeight, repeatRow, xavierUniform } from './init';
+import { OptionSpecs, num } from '../options/spec';
+import { readModelParams } from './params';
 
-export const VBPR_L2 = 1e-5;
+/** VBPR's hyper-parameters (opts.params), declared once (lib/models/params.ts). */
+export const VBPR_PARAMS = {
+  reg: num(1e-5, 'weight of the L2 term on the batch\'s user and item vectors (the CKD code\'s 1e-5)', { min: 0, role: 'l2' }),
+} as const;
 
 export class Vbpr implements Backbone {
   readonly name: string = 'vbpr';
@@ -33,8 +38,12 @@ export class Vbpr implements Backbone {
   protected readonly pref: Record<Modality, Matrix>;
   protected readonly proj: Record<Modality, { w: Matrix; b: Vector | null }>;
   protected readonly features: Record<Modality, FixedFeatures>;
+  /** Weight of the L2 term (param reg). */
+  protected readonly reg: number;
 
-  constructor(data: Dataset, opts: BackboneOptions, layout: { projectionBias?: boolean } = {}) {
+  /** `layout.params` (with `layout.model`, its name in errors): a subclass's declared parameters, which include VBPR's. */
+  constructor(data: Dataset, opts: BackboneOptions, layout: { projectionBias?: boolean; params?: OptionSpecs; model?: string } = {}) {
+    this.reg = readModelParams(layout.model ?? 'vbpr', layout.params ?? VBPR_PARAMS, opts.params).reg as number;
     const d = (this.dim = opts.dim ?? 64);
     this.outDim = 3 * d;
     const rng = new Rng(opts.seed).fork('vbpr');
@@ -92,7 +101,7 @@ export class Vbpr implements Backbone {
 
   regularization(batch: TripleBatch, reps: Representations): tf.Scalar {
     return tf.tidy(() => tf.mul(tf.add(tf.sum(tf.square(reps.users)), tf.sum(tf.square(reps.items))),
-      VBPR_L2 / 2 / batch.users.length));
+      this.reg / 2 / batch.users.length));
   }
 
   dispose(): void {

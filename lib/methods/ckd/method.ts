@@ -37,59 +37,43 @@ import { StepContext, StepLoss, TrainingMethod } from '../../train/method';
 import { TripleSet, batchTriples, hostValues, marginsNeedAllItems, tripleMargins } from '../margins';
 import { StepTrace } from '../step-trace';
 import { TeacherPair } from '../teacher';
-import { BCE_FORMS, BceForm, SD_LOSSES, SdLoss, genericLoss, specificLoss } from './losses';
-import { ModalityWeights, REWEIGHTS, RHO_FLOOR, Reweight, modalityWeights } from './reweight';
+import { bool, choice, defaultsOf, int, num, resolveOptions, ValuesOf } from '../../options/spec';
+import { BCE_FORMS, SD_LOSSES, genericLoss, specificLoss } from './losses';
+import { ModalityWeights, REWEIGHTS, RHO_FLOOR, modalityWeights } from './reweight';
 
-export interface CkdOptions {
-  /** Weight of the whole distillation loss (lambda_kd; CKD code default 0.01). */
-  lambdaKd: number;
-  /** Weight of the generic loss inside each modality's loss (lambda_g; default 5). */
-  lambdaG: number;
-  /** Temperature of the generic (and KL) loss (tau; default 0.1). */
-  tau: number;
-  /** Universal triples per step (default 5,000, as the authors' code). */
-  universalCount: number;
-  reweight: Reweight;
-  /** Generic distillation on (false = the "w/o Gen." ablation). */
-  generic: boolean;
-  sdLoss: SdLoss;
-  /** Form of the generic BCE: 'exact' (Eq. 12) or the authors' epsilon form. */
-  bce: BceForm;
-  /** Floor of rho in the paper's re-weighting (see reweight.ts). */
-  rhoFloor: number;
+/**
+ * CKD's options, declared once (lib/options/spec.ts): type, defaults, checks, CLI flags and help
+ * all derive from this.
+ */
+export const CKD_OPTION_SPECS = {
+  /** The CKD code's default 0.01. */
+  lambdaKd: num(0.01, 'weight of the distillation loss (lambda_kd)', { min: 0 }),
+  lambdaG: num(5, 'weight of the generic loss (lambda_g)', { min: 0 }),
+  tau: num(0.1, 'temperature of the generic (and KL) loss', { min: 0, minOpen: true }),
+  /** 5,000 as the authors' code. */
+  universalCount: int(5000, 'universal triples per step for the generic loss', { min: 1 }),
+  reweight: choice(REWEIGHTS, 'paper', 'counterfactual re-weighting: paper (Eqs. 15-18), reference-code, none (ablation)'),
+  generic: bool(true, 'generic distillation', 'Table 3\'s w/o Gen. ablation'),
+  sdLoss: choice(SD_LOSSES, 'hinge', 'specific distillation loss: hinge (paper), kl or mse (ablations)'),
+  bce: choice(BCE_FORMS, 'exact', 'generic BCE: exact (Eq. 12) or the authors\' 1e-8 form'),
+  rhoFloor: num(RHO_FLOOR, 'floor of rho in the paper\'s re-weighting', { min: 0 }),
   /**
    * Project each modality's features once per step for all passes where the step needs every
-   * item anyway (sharedProjections; default true): the same values, less work, but W's gradient
-   * is then summed over items instead of batch rows, so for VBPR and DeepStyle lambda_kd = 0
-   * matches plain training to float rounding, not bit for bit (false restores that).
+   * item anyway (sharedProjections): the same values, less work, but W's gradient is then summed
+   * over items instead of batch rows, so for VBPR and DeepStyle lambda_kd = 0 matches plain
+   * training to float rounding, not bit for bit (false restores that).
    */
-  shareProjections: boolean;
-}
+  shareProjections: bool(true, 'sharing one feature projection between the passes of a step',
+    'then lambda_kd = 0 gives plain training\'s bits on VBPR and DeepStyle'),
+} as const;
 
-export const CKD_DEFAULTS: Readonly<CkdOptions> = {
-  lambdaKd: 0.01, lambdaG: 5, tau: 0.1, universalCount: 5000, reweight: 'paper', generic: true, sdLoss: 'hinge', bce: 'exact', rhoFloor: RHO_FLOOR,
-  shareProjections: true,
-};
+export type CkdOptions = ValuesOf<typeof CKD_OPTION_SPECS>;
+
+export const CKD_DEFAULTS: Readonly<CkdOptions> = defaultsOf(CKD_OPTION_SPECS);
 
 /** Defaults filled in and every value checked. */
 export function ckdOptions(o: Partial<CkdOptions> = {}): CkdOptions {
-  const r: CkdOptions = { ...CKD_DEFAULTS, ...o };
-  const nonNegative = (name: string, v: number) => {
-    if (!(Number.isFinite(v) && v >= 0)) throw new CkdError(`CKD option ${name} must be a finite number >= 0 (got ${v})`);
-  };
-  nonNegative('lambdaKd', r.lambdaKd);
-  nonNegative('lambdaG', r.lambdaG);
-  nonNegative('rhoFloor', r.rhoFloor);
-  if (!(Number.isFinite(r.tau) && r.tau > 0)) throw new CkdError(`CKD option tau must be > 0 (got ${r.tau})`);
-  if (!(Number.isInteger(r.universalCount) && r.universalCount > 0)) {
-    throw new CkdError(`CKD option universalCount must be a positive integer (got ${r.universalCount})`);
-  }
-  if (!REWEIGHTS.includes(r.reweight)) throw new CkdError(`CKD option reweight must be one of ${REWEIGHTS.join(', ')} (got ${r.reweight})`);
-  if (!SD_LOSSES.includes(r.sdLoss)) throw new CkdError(`CKD option sdLoss must be one of ${SD_LOSSES.join(', ')} (got ${r.sdLoss})`);
-  if (!BCE_FORMS.includes(r.bce)) throw new CkdError(`CKD option bce must be one of ${BCE_FORMS.join(', ')} (got ${r.bce})`);
-  if (typeof r.generic !== 'boolean') throw new CkdError(`CKD option generic must be true or false (got ${r.generic})`);
-  if (typeof r.shareProjections !== 'boolean') throw new CkdError(`CKD option shareProjections must be true or false (got ${r.shareProjections})`);
-  return r;
+  return resolveOptions('CKD option', CKD_OPTION_SPECS, o);
 }
 
 function checkMultimodal(ctx: StepContext): void {

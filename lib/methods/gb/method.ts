@@ -40,39 +40,27 @@ import { WeightsSnapshot } from '../../train/weights-snapshot';
 import { batchTriples, tripleMargins } from '../margins';
 import { fixedTriples, holdOutInteractions } from './holdout';
 import { OGR_EPS, OgrEstimate, normaliseWeights, ogrWeight } from './ogr';
+import { ValuesOf, defaultsOf, int, num, resolveOptions } from '../../options/spec';
 
 export type GbBranch = 'text' | 'visual' | 'all';
 export const GB_BRANCHES: readonly GbBranch[] = ['text', 'visual', 'all'];
 
-export interface GbOptions {
-  /** Super-epoch length in epochs. */
-  window: number;
-  /** Epochs each branch trains during an estimation. */
-  estimateEpochs: number;
-  /** Fraction of train interactions held out. */
-  holdout: number;
-  /** Maximum number of fixed triples for L_T and for L_V. */
-  evalTriples: number;
-  /** Seed of the held-out split and the fixed triples. */
-  seed: number;
-  /** Floor of dO^2. */
-  eps: number;
-}
+/** GB's options, declared once (lib/options/spec.ts): type, defaults, checks, CLI flags and help. */
+export const GB_OPTION_SPECS = {
+  window: int(5, 'super-epoch length (epochs between weight estimations)', { min: 1 }),
+  estimateEpochs: int(5, 'epochs each branch trains per estimation', { min: 1 }),
+  holdout: num(0.1, 'fraction of train interactions held out for the OGR', { min: 0, max: 1, minOpen: true, maxOpen: true }),
+  evalTriples: int(20000, 'fixed triples for the train and held-out losses (at most)', { min: 1 }),
+  seed: int(1, 'seed of the held-out split and the fixed triples'),
+  eps: num(OGR_EPS, 'floor of dO^2', { min: 0, minOpen: true }),
+} as const;
 
-export const GB_DEFAULTS: Readonly<GbOptions> = { window: 5, estimateEpochs: 5, holdout: 0.1, evalTriples: 20000, seed: 1, eps: OGR_EPS };
+export type GbOptions = ValuesOf<typeof GB_OPTION_SPECS>;
+
+export const GB_DEFAULTS: Readonly<GbOptions> = defaultsOf(GB_OPTION_SPECS);
 
 export function gbOptions(o: Partial<GbOptions> = {}): GbOptions {
-  const r: GbOptions = { ...GB_DEFAULTS, ...o };
-  const posInt = (name: string, v: number) => {
-    if (!(Number.isInteger(v) && v > 0)) throw new CkdError(`GB option ${name} must be a positive integer (got ${v})`);
-  };
-  posInt('window', r.window);
-  posInt('estimateEpochs', r.estimateEpochs);
-  posInt('evalTriples', r.evalTriples);
-  if (!Number.isInteger(r.seed)) throw new CkdError(`GB option seed must be an integer (got ${r.seed})`);
-  if (!(r.holdout > 0 && r.holdout < 1)) throw new CkdError(`GB option holdout must be in (0, 1) (got ${r.holdout})`);
-  if (!(r.eps > 0)) throw new CkdError(`GB option eps must be > 0 (got ${r.eps})`);
-  return r;
+  return resolveOptions('GB option', GB_OPTION_SPECS, o);
 }
 
 export interface GbEstimate {
