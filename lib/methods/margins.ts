@@ -4,11 +4,9 @@
  * the Backbone interface (forward(mask, rows)), so every backbone works the same way.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { requireSyncReads } from '../engine/host-read';
-import { tripleMarginsKernel } from '../engine/dense-kernels';
-import { projectKernelsActive } from '../engine/kernel-heap';
-import { gatherRows } from '../engine/graph-ops';
 import { Backbone, ModalityMask, TripleBatch } from '../models/backbone';
+import { rowDot, tableMargins } from '../nn/row-dot';
+import { gatherRows } from '../nn/rows';
 
 /** Triples (u, a, b): the margin is score(u, a) - score(u, b). */
 export interface TripleSet {
@@ -27,23 +25,6 @@ export interface Extent {
   numUsers: number;
   numItems: number;
 }
-
-/**
- * Row-wise dot products sum_k A[r, k] B[r, k], with a hand-written gradient (dA = dy B,
- * dB = dy A, dy broadcast over columns): tfjs's stock gradient of sum(mul(A, B), 1) goes through
- * a broadcast of ones and costs ~3x more on the wasm backend.
- */
-export const rowDot = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-  const [a, b, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-  save([a, b]);
-  return {
-    value: tf.sum(tf.mul(a, b), 1),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const d = tf.reshape(dy, [dy.shape[0], 1]);
-      return [tf.mul(d, saved[1]), tf.mul(d, saved[0])];
-    },
-  };
-}) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor1D;
 
 /** Whether tripleMargins computes every item for `triples` triples: when they reach at least half of them. */
 export function marginsNeedAllItems(extent: Extent, triples: number): boolean {
@@ -103,22 +84,7 @@ export function tripleMargins(model: Backbone, extent: Extent, mask: ModalityMas
   });
 }
 
-/**
- * Margins from fixed representation tables (a frozen model's): U[u] . (I[a] - I[b]). No
- * gradient. On wasm and cpu one project kernel computes them without materialising the gathered
- * rows, the same bits as the tensor ops below on wasm (tested).
- */
+/** Margins from fixed representation tables (a frozen model's): U[u] . (I[a] - I[b]). No gradient. */
 export function marginsFromTables(users: tf.Tensor2D, items: tf.Tensor2D, set: TripleSet): tf.Tensor1D {
-  if (projectKernelsActive()) return tripleMarginsKernel(users, items, set.users, set.a, set.b);
-  return tf.tidy(() => rowDot(gatherRows(users, set.users), tf.sub(gatherRows(items, set.a), gatherRows(items, set.b)) as tf.Tensor2D));
-}
-
-/**
- * The values of a 1-D tensor on the host (a copy), read synchronously: CKD's re-weighting, OGM-GE's
- * modulation and the gradient probe need them in the middle of a step (where reads are
- * asynchronous only, CKD and OGM-GE await them in lossAsync instead).
- */
-export function hostValues(t: tf.Tensor): Float32Array {
-  requireSyncReads('A synchronous margin read (the gradient probe)');
-  return Float32Array.from(t.dataSync() as Float32Array);
+  return tableMargins(users, items, set.users, set.a, set.b);
 }

@@ -41,10 +41,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Dataset, Modality, MODALITIES } from '../data/dataset';
 import { CkdError } from '../errors';
 import { Backbone, TripleBatch } from '../models/backbone';
-import { sharedProjections, sharedProjectionsAsync } from '../models/fixed-features';
 import { bprLoss, tripleScores } from '../train/bpr';
 import { StepContext, StepLoss, TrainingMethod } from '../train/method';
-import { batchTriples, hostValues, tripleMargins } from './margins';
+import { sharedProjections, sharedProjectionsAsync } from '../nn/fixed-features';
+import { hostValues } from '../nn/host-values';
+import { batchTriples, tripleMargins } from './margins';
 import { StepTrace } from './step-trace';
 
 export type OgmScore = 'contribution' | 'branch';

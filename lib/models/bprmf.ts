@@ -4,12 +4,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Dataset } from '../data/dataset';
-import { gatherRows } from '../engine/graph-ops';
 import { Rng } from '../engine/random';
+import { Matrix, xavierUniform } from '../nn/init';
+import { gatherRows } from '../nn/rows';
 import {
   Backbone, BackboneOptions, ParameterGroups, Representations, RowRequest, TripleBatch, allVariables,
 } from './backbone';
-import { Matrix, xavierUniform } from './init';
 import { VBPR_L2 } from './vbpr';
 
 export class BprMf implements Backbone {

@@ -13,10 +13,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Dataset, Modality } from '../data/dataset';
-import { gatherRows } from '../engine/graph-ops';
 import { Rng } from '../engine/random';
+import { Matrix, xavierUniform } from '../nn/init';
+import { gatherRows, repeatRow } from '../nn/rows';
 import { BackboneOptions, ModalityMask, keeps } from './backbone';
-import { Matrix, repeatRow, xavierUniform } from './init';
 import { kmeans } from './kmeans';
 import { Vbpr } from './vbpr';
 

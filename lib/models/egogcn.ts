@@ -51,8 +51,8 @@
  * reattn (1), idLayers (3). Reference lr 1e-4 (x0.8 every 50 epochs there), batch 1024.
  * Cost: every forward (each BPR step, each mask) propagates the full graph: 2 branches x (1 + R)
  * attention layers (sddmm, segment softmax, weighted spmm over all directed edges) plus 3 spmm for
- * the ID branch, and projects every item's features. Dense products go through denseLinear,
- * leakyRelu and l2NormalizeRows of ./mmgcn-ops (stock tfjs matMul gradients use wasm's slow
+ * the ID branch, and projects every item's features. Dense products go through linear,
+ * leakyRelu and l2NormalizeRows of lib/nn (stock tfjs matMul gradients use wasm's slow
  * transposed products). Measured with the wasm backend, single thread, on this workplace's shared
  * 2-core machine (other jobs running): synthetic 'default' (3,000 users, 1,500 items, 17.7k train
  * interactions), batch 1024: ~3 s per epoch (0.15-0.2 s per step); synthetic 'baby-scale' (Baby's
@@ -63,18 +63,21 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Dataset, Modality, MODALITIES } from '../data/dataset';
 import { userItemGraph } from '../data/graphs';
 import { CkdError } from '../errors';
-import { concatColumns } from '../engine/dense-kernels';
-import { gatherRows, sddmm, segmentSoftmax, spmm, spmmWeighted } from '../engine/graph-ops';
-import { addSameShape, scale } from '../engine/lean-ops';
 import { Rng } from '../engine/random';
-import { SparseMatrix } from '../engine/sparse-matrix';
+import { leakyRelu } from '../nn/activation';
+import { linear } from '../nn/dense';
+import { add, scale } from '../nn/elementwise';
+import { FixedFeatures } from '../nn/fixed-features';
+import { SparseMatrix, sddmm, segmentSoftmax, spmm, spmmWeighted } from '../nn/graph';
+import { Matrix, Vector, linearBias, linearWeight, xavierNormal } from '../nn/init';
+import { l2NormalizeRows as l2norm } from '../nn/normalize';
+import { concatColumns, gatherRows, repeatRow } from '../nn/rows';
 import {
   Backbone, BackboneFactory, BackboneOptions, ModalityMask, ParameterGroups, Representations, RowRequest,
   TripleBatch, allVariables, keeps,
 } from './backbone';
-import { FixedFeatures } from './fixed-features';
-import { Matrix, Vector, linearBias, linearWeight, repeatRow } from './init';
-import { denseLinear, idPrefRegularization, l2NormalizeRows as l2norm, leakyRelu, readModelParams as readParams } from './mmgcn-ops';
+import { idPrefRegularization } from './id-pref-regularization';
+import { readModelParams as readParams } from './params';
 
 export interface EgoGcnParams {
   /** Weight of the embedding regularisation (reference --weight_decay, 1e-5). */
@@ -131,10 +134,10 @@ export class EgoGcn implements Backbone {
     };
     const rng = new Rng(opts.seed).fork('egogcn');
     this.graph = new SparseMatrix(userItemGraph(data.train, data.numUsers, data.numItems, 'sym'));
-    this.idEmb = xavierNormal(rng.fork('id'), n, d, false);
+    this.idEmb = xavierNormal(rng.fork('id'), n, d);
     this.pref = {
-      visual: xavierNormal(rng.fork('pref_v'), data.numUsers, d, true),
-      text: xavierNormal(rng.fork('pref_t'), data.numUsers, d, true),
+      visual: xavierNormal(rng.fork('pref_v'), data.numUsers, d, { unitRows: true }),
+      text: xavierNormal(rng.fork('pref_t'), data.numUsers, d, { unitRows: true }),
     };
     this.features = {
       visual: new FixedFeatures(data.features.visual),
@@ -172,12 +175,12 @@ export class EgoGcn implements Backbone {
   private branch(m: Modality, x: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {
     const A = this.graph;
     const { w, b } = this.gate[m];
-    const gated = tf.mul(tf.sigmoid(denseLinear(y, w, b)), y);
-    const modulated = scale(addSameShape(x, gated as tf.Tensor2D), 1 / MODALITIES.length);
+    const gated = tf.mul(tf.sigmoid(linear(y, w, b)), y);
+    const modulated = scale(add(x, gated as tf.Tensor2D), 1 / MODALITIES.length);
     const alpha = this.params.reattn ? this.attention(x, modulated) : this.attention(x, x);
     let h = l2norm(spmmWeighted(A, alpha, modulated));
     for (let r = 0; r < this.params.routing; r++) {
-      h = l2norm(addSameShape(h, spmmWeighted(A, this.attention(h, h), h)));
+      h = l2norm(add(h, spmmWeighted(A, this.attention(h, h), h)));
     }
     return h;
   }
@@ -187,7 +190,7 @@ export class EgoGcn implements Backbone {
     let sum = e;
     for (let k = 0; k < this.params.idLayers; k++) {
       e = spmm(this.graph, e);
-      sum = addSameShape(sum, e);
+      sum = add(sum, e);
     }
     return sum;
   }
@@ -221,22 +224,3 @@ export class EgoGcn implements Backbone {
 }
 
 export const egogcnFactory: BackboneFactory = (data, opts) => new EgoGcn(data, opts);
-
-/** torch.nn.init.xavier_normal_ on a (rows x cols) table, optionally with unit-norm rows. */
-function xavierNormal(rng: Rng, rows: number, cols: number, unitRows: boolean): Matrix {
-  const std = Math.sqrt(2 / (rows + cols));
-  const a = new Float32Array(rows * cols);
-  for (let k = 0; k < a.length; k++) a[k] = rng.normal() * std;
-  if (unitRows) {
-    for (let r = 0; r < rows; r++) {
-      let ss = 0;
-      for (let c = 0; c < cols; c++) ss += a[r * cols + c] ** 2;
-      const inv = 1 / Math.max(Math.sqrt(ss), 1e-12);
-      for (let c = 0; c < cols; c++) a[r * cols + c] *= inv;
-    }
-  }
-  const init = tf.tensor2d(a, [rows, cols]);
-  const v = tf.variable(init, true);
-  init.dispose();
-  return v;
-}

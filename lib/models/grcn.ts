@@ -48,18 +48,20 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Dataset, Modality, MODALITIES } from '../data/dataset';
 import { userItemGraph } from '../data/graphs';
 import { CkdError } from '../errors';
-import { concatColumns } from '../engine/dense-kernels';
-import { gatherRows, sddmm, segmentSoftmax, spmmWeighted } from '../engine/graph-ops';
-import { addSameShape } from '../engine/lean-ops';
 import { Rng } from '../engine/random';
-import { SparseMatrix } from '../engine/sparse-matrix';
+import { leakyRelu } from '../nn/activation';
+import { add } from '../nn/elementwise';
+import { FixedFeatures } from '../nn/fixed-features';
+import { SparseMatrix, sddmm, segmentSoftmax, spmmWeighted } from '../nn/graph';
+import { Matrix, Vector, linearBias, linearWeight, xavierNormal } from '../nn/init';
+import { l2NormalizeRows } from '../nn/normalize';
+import { concatColumns, gatherRows, repeatRow } from '../nn/rows';
 import {
   Backbone, BackboneFactory, BackboneOptions, ModalityMask, ParameterGroups, Representations, RowRequest,
   TripleBatch, allVariables, keeps,
 } from './backbone';
-import { FixedFeatures } from './fixed-features';
-import { Matrix, Vector, linearBias, linearWeight, repeatRow } from './init';
-import { idPrefRegularization, l2NormalizeRows, leakyRelu, readModelParams, xavierNormal } from './mmgcn-ops';
+import { idPrefRegularization } from './id-pref-regularization';
+import { readModelParams } from './params';
 
 export interface GrcnParams {
   /** Weight of the embedding regularisation (reference --weight_decay, 1e-5). */
@@ -109,8 +111,8 @@ export class Grcn implements Backbone {
     };
     const M = MODALITIES.length;
     this.conf = {
-      visual: xavierNormal(rng.fork('conf_v'), n, 1, n + M),
-      text: xavierNormal(rng.fork('conf_t'), n, 1, n + M),
+      visual: xavierNormal(rng.fork('conf_v'), n, 1, { fan: n + M }),
+      text: xavierNormal(rng.fork('conf_t'), n, 1, { fan: n + M }),
     };
     this.features = {
       visual: new FixedFeatures(data.features.visual),
@@ -145,7 +147,7 @@ export class Grcn implements Backbone {
       const x = l2NormalizeRows(this.idEmb);
       const h1 = spmmWeighted(this.graph, w, x);
       const h2 = spmmWeighted(this.graph, w, h1);
-      const blocks = [addSameShape(addSameShape(x, h1), h2), ...content];
+      const blocks = [add(add(x, h1), h2), ...content];
       // Batch rows are gathered per block and then concatenated: a column concat (and its
       // gradient, a column split) of all N rows costs more on wasm than the whole gather.
       const pick = (idx: Int32Array | undefined, from: number, count: number): tf.Tensor2D => concatColumns(
@@ -165,7 +167,7 @@ export class Grcn implements Backbone {
     const feat = kept ? this.features[m].project(w, b) : repeatRow(this.features[m].projectMean(w, b), this.numItems);
     const h = tf.concat([l2NormalizeRows(pref), l2NormalizeRows(leakyRelu(feat, LEAKY_SLOPE))], 0) as tf.Tensor2D;
     const alpha = segmentSoftmax(this.graph, sddmm(this.graph, h, h));
-    const rep = addSameShape(h, spmmWeighted(this.graph, alpha, h));
+    const rep = add(h, spmmWeighted(this.graph, alpha, h));
     const conf = kept
       ? tf.reshape(gatherRows(this.conf[m], this.edgeSource), [this.graph.nnz]) as tf.Tensor1D
       : tf.mean(this.conf[m]);

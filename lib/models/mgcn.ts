@@ -45,7 +45,7 @@
  * run, built on the same Dataset object, pay this once per process.
  * Training cost: every forward propagates the full graphs and projects every item's features; the
  * contrastive term costs O(B^2 d) per step (two B x B similarity matrices). Dense products avoid the
- * wasm backend's slow transposed matMul variants (./mgcn-ops, and denseLinear of ./mmgcn-ops).
+ * wasm backend's slow transposed matMul variants (lib/nn/dense).
  * Measured with the wasm backend, single thread, shared 2-core machine: synthetic 'default'
  * (3,000 users, 1,500 items, 17.7k train interactions) ~4 s per epoch at batch 2048 or 1024;
  * synthetic 'baby-scale' (Baby's sizes and feature widths) ~1.5 s per step at batch 2048, ~1.5 min
@@ -56,19 +56,19 @@ import { Dataset, FeatureMatrix, Modality, MODALITIES } from '../data/dataset';
 import { userItemGraph } from '../data/graphs';
 import { itemKnnGraph } from '../data/knn';
 import { CkdError } from '../errors';
-import { CsrMatrix } from '../engine/csr';
-import { gatherRows, spmm } from '../engine/graph-ops';
-import { addSameShape } from '../engine/lean-ops';
 import { Rng } from '../engine/random';
-import { SparseMatrix } from '../engine/sparse-matrix';
+import { linear, matMul, matMulTransposeB } from '../nn/dense';
+import { add } from '../nn/elementwise';
+import { FixedFeatures } from '../nn/fixed-features';
+import { CsrMatrix, SparseMatrix, spmm } from '../nn/graph';
+import { Matrix, Vector, linearBias, linearWeight, xavierUniform } from '../nn/init';
+import { l2NormalizeRows as l2norm } from '../nn/normalize';
+import { gatherRows } from '../nn/rows';
 import {
   Backbone, BackboneFactory, BackboneOptions, ModalityMask, ParameterGroups, Representations, RowRequest,
   TripleBatch, allVariables, keeps,
 } from './backbone';
-import { FixedFeatures } from './fixed-features';
-import { Matrix, Vector, linearBias, linearWeight, xavierUniform } from './init';
-import { matMulFast, matMulTransBFast } from './mgcn-ops';
-import { denseLinear, l2NormalizeRows as l2norm, readModelParams as readParams } from './mmgcn-ops';
+import { readModelParams as readParams } from './params';
 
 export interface MgcnParams {
   /** Weight of the contrastive term (authors' grid {0.001, 0.01, 0.1}). */
@@ -166,7 +166,7 @@ export class Mgcn implements Backbone {
     const kept = keeps(mask, m);
     const { w, b } = this.proj[m];
     const feats = kept ? this.features[m].project(w, b) : this.features[m].projectMean(w, b);
-    const gate = tf.sigmoid(denseLinear(feats, this.purifier[m].w, this.purifier[m].b));
+    const gate = tf.sigmoid(linear(feats, this.purifier[m].w, this.purifier[m].b));
     // Ablated: one gate row for all items (a broadcast product; its gradient is a column sum).
     let items = tf.mul(this.itemId, gate) as tf.Tensor2D;
     // Ablated: the kNN graph is the identity, so the item-item propagation leaves v~ as it is.
@@ -176,7 +176,7 @@ export class Mgcn implements Backbone {
 
   /** Per-node attention logit of the fuser, w2 . tanh(W1 M + b1) (N x 1). */
   private attentionLogit(M: tf.Tensor2D): tf.Tensor2D {
-    return matMulFast(tf.tanh(denseLinear(M, this.query.w1, this.query.b1)), this.query.w2);
+    return matMul(tf.tanh(linear(M, this.query.w1, this.query.b1)), this.query.w2);
   }
 
   /**
@@ -191,7 +191,7 @@ export class Mgcn implements Backbone {
       let sum = e0;
       for (let l = 0; l < this.params.uiLayers; l++) {
         e = spmm(this.adj, e);
-        sum = addSameShape(sum, e);
+        sum = add(sum, e);
       }
       const H = tf.div(sum, this.params.uiLayers + 1) as tf.Tensor2D;
 
@@ -200,13 +200,13 @@ export class Mgcn implements Backbone {
       // softmax over the two modalities = sigmoid of the difference of the logits.
       const betaV = tf.sigmoid(tf.sub(this.attentionLogit(Mv), this.attentionLogit(Mt)));
       const common = tf.add(Mt, tf.mul(betaV, tf.sub(Mv, Mt))); // beta_v Mv + (1 - beta_v) Mt
-      const preferGate = (m: Modality) => tf.sigmoid(denseLinear(H, this.prefer[m].w, this.prefer[m].b));
+      const preferGate = (m: Modality) => tf.sigmoid(linear(H, this.prefer[m].w, this.prefer[m].b));
       const side = tf.div(tf.addN([
         tf.mul(preferGate('visual'), tf.sub(Mv, common)),
         tf.mul(preferGate('text'), tf.sub(Mt, common)),
         common,
       ]), 3) as tf.Tensor2D;
-      const z = addSameShape(H, side as tf.Tensor2D);
+      const z = add(H, side as tf.Tensor2D);
 
       // All rows are gathered too (a range): slightly cheaper than tf.slice forward + backward on wasm.
       const userIdx = rows.users ?? this.ranges.users;
@@ -269,7 +269,7 @@ function infoNce(a: tf.Tensor2D, b: tf.Tensor2D, tau: number): tf.Scalar {
   const nb = l2norm(b);
   const pos = tf.mul(tf.sum(tf.mul(na, nb), 1), 1 / tau);
   // Cosines are in [-1, 1]: exp(cos / tau) cannot overflow for any sensible tau.
-  const total = tf.log(tf.sum(tf.exp(tf.mul(matMulTransBFast(na, nb), 1 / tau)), 1));
+  const total = tf.log(tf.sum(tf.exp(tf.mul(matMulTransposeB(na, nb), 1 / tau)), 1));
   return tf.mean(tf.sub(total, pos)) as tf.Scalar;
 }
 

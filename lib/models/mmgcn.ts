@@ -38,17 +38,20 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Dataset, Modality, MODALITIES } from '../data/dataset';
 import { userItemGraph } from '../data/graphs';
 import { CkdError } from '../errors';
-import { gatherRows, spmm } from '../engine/graph-ops';
-import { addSameShape, scale } from '../engine/lean-ops';
 import { Rng } from '../engine/random';
-import { SparseMatrix } from '../engine/sparse-matrix';
+import { leakyRelu } from '../nn/activation';
+import { linear } from '../nn/dense';
+import { add, scale } from '../nn/elementwise';
+import { FixedFeatures } from '../nn/fixed-features';
+import { SparseMatrix, spmm } from '../nn/graph';
+import { Matrix, Vector, linearBias, linearWeight, xavierNormal, xavierUniform } from '../nn/init';
+import { l2NormalizeRows } from '../nn/normalize';
+import { gatherRows, repeatRow } from '../nn/rows';
 import {
   Backbone, BackboneFactory, BackboneOptions, ModalityMask, ParameterGroups, Representations, RowRequest,
   TripleBatch, allVariables, keeps,
 } from './backbone';
-import { FixedFeatures } from './fixed-features';
-import { Matrix, Vector, linearBias, linearWeight, repeatRow, xavierUniform } from './init';
-import { denseLinear, l2NormalizeRows, leakyRelu, readModelParams, xavierNormal } from './mmgcn-ops';
+import { readModelParams } from './params';
 
 export interface MmgcnParams {
   /** Weight of the L2 term on the batch's final representations (the code's regs[0], 1e-5). */
@@ -128,7 +131,7 @@ export class Mmgcn implements Backbone {
       const U = this.numUsers;
       const idEmb = tf.concat([this.userId, this.itemId], 0) as tf.Tensor2D;
       const [v, t] = MODALITIES.map(m => this.branch(m, mask, idEmb));
-      const rep = scale(addSameShape(v, t), 0.5);
+      const rep = scale(add(v, t), 0.5);
       if (!rows.users && !rows.items) {
         return { users: tf.slice(rep, [0, 0], [U, -1]), items: tf.slice(rep, [U, 0], [this.numItems, -1]) };
       }
@@ -152,9 +155,9 @@ export class Mmgcn implements Backbone {
     }
     let x = l2NormalizeRows(tf.concat([pref, feat], 0) as tf.Tensor2D);
     for (const layer of this.gcn[m]) {
-      const h = leakyRelu(spmm(this.graph, denseLinear(x, layer.conv.w, layer.conv.b)), LEAKY_SLOPE);
-      const xHat = addSameShape(leakyRelu(denseLinear(x, layer.lin.w, layer.lin.b), LEAKY_SLOPE), idEmb);
-      x = leakyRelu(addSameShape(denseLinear(h, layer.g.w, layer.g.b), xHat), LEAKY_SLOPE);
+      const h = leakyRelu(spmm(this.graph, linear(x, layer.conv.w, layer.conv.b)), LEAKY_SLOPE);
+      const xHat = add(leakyRelu(linear(x, layer.lin.w, layer.lin.b), LEAKY_SLOPE), idEmb);
+      x = leakyRelu(add(linear(h, layer.g.w, layer.g.b), xHat), LEAKY_SLOPE);
     }
     return x;
   }

@@ -10,15 +10,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Dataset, Modality, MODALITIES } from '../data/dataset';
-import { concatColumns } from '../engine/dense-kernels';
-import { gatherRows } from '../engine/graph-ops';
 import { Rng } from '../engine/random';
-import { FixedFeatures } from './fixed-features';
+import { FixedFeatures } from '../nn/fixed-features';
+import { Matrix, Vector, linearBias, linearWeight, xavierUniform } from '../nn/init';
+import { concatColumns, gatherRows, repeatRow } from '../nn/rows';
 import {
   Backbone, BackboneOptions, ModalityMask, ParameterGroups, Representations, RowRequest,
   TripleBatch, allVariables, keeps,
 } from './backbone';
-import { Matrix, Vector, linearBias, linearWeight, repeatRow, xavierUniform } from './init';
 
 export const VBPR_L2 = 1e-5;
 

@@ -8,7 +8,10 @@ import { Backbone, MASKS, ModalityMask, TrainMode, maskOfMode } from '../models/
 import { EarlyStopping } from './early-stopping';
 import { StepContext, StepLoss, TrainingMethod, plainMethod } from './method';
 import { ProgressSink, silentProgress } from './progress';
+import { EpochRecord } from './history';
 import { MetricsByMask, NdcgVariant, evaluateBackbone } from './validate';
+
+export type { EpochRecord } from './history';
 import { WeightsSnapshot } from './weights-snapshot';
 import { JsonValue, captureCheckpoint, checkIdentity, readCheckpointIfExists, restoreCheckpoint, writeCheckpoint } from './checkpoint';
 import { adam } from './adam';
@@ -46,18 +49,6 @@ export interface TrainOptions {
 export const TRAIN_DEFAULTS = {
   epochs: 200, lr: 5e-4, batchSize: 1024, evalEvery: 5, patience: 10, ks: [10, 20],
 } as const;
-
-export interface EpochRecord {
-  epoch: number;
-  /** Mean of each loss term over the epoch's steps. */
-  loss: Record<string, number>;
-  seconds: number;
-  /** Validation metrics under every mask, on validation epochs. */
-  val?: MetricsByMask;
-  diagnostics?: Record<string, number>;
-  /** What TrainOptions.probe measured after the epoch. */
-  probe?: Record<string, number>;
-}
 
 export interface TrainResult {
   bestEpoch: number;
