@@ -5,15 +5,15 @@ import type { SparseMatrix } from './sparse-matrix';
 /**
  * Differentiable graph operations. On 'wasm', 'cpu' and 'webgpu' they run the project kernels
  * (graph-kernels.ts, O(edges x columns)); on 'tensorflow' they are written
- * with tfjs's own gather and unsortedSegmentSum, whose gradients tfjs provides (`tfjsGraphOps`,
- * which lib/nn also runs everywhere when CKD_KERNELS=stock).
+ * with tfjs's own gather and unsortedSegmentSum, whose gradients tfjs provides.
  * Edge ids are positions in the matrix's CSR order.
  */
 
 /** Y = A X (or A^T X with transposeA); differentiable w.r.t. X. */
 export function spmm(A: SparseMatrix, X: tf.Tensor2D, transposeA = false): tf.Tensor2D {
   if (kernelsOnActiveBackend()) return run(K.spmm, { x: X }, { matrix: A, transpose: transposeA }) as tf.Tensor2D;
-  return tfjsGraphOps.spmm(A, X, transposeA);
+  const e = A.nativeEdges();
+  return nativeSpmm(A, e.values, X, transposeA);
 }
 
 /**
@@ -22,25 +22,28 @@ export function spmm(A: SparseMatrix, X: tf.Tensor2D, transposeA = false): tf.Te
  */
 export function spmmWeighted(A: SparseMatrix, edgeWeights: tf.Tensor1D, X: tf.Tensor2D, transposeA = false): tf.Tensor2D {
   if (kernelsOnActiveBackend()) return run(K.spmmWeighted, { w: edgeWeights, x: X }, { matrix: A, transpose: transposeA }) as tf.Tensor2D;
-  return tfjsGraphOps.spmmWeighted(A, edgeWeights, X, transposeA);
+  return nativeSpmm(A, edgeWeights, X, transposeA);
 }
 
 /** s_k = <P[row k], Q[col k]> for every edge k of A (SDDMM): attention scores, dL/dw of spmmWeighted. */
 export function sddmm(A: SparseMatrix, P: tf.Tensor2D, Q: tf.Tensor2D): tf.Tensor1D {
   if (kernelsOnActiveBackend()) return run(K.sddmm, { p: P, q: Q }, { matrix: A }) as tf.Tensor1D;
-  return tfjsGraphOps.sddmm(A, P, Q);
+  const e = A.nativeEdges();
+  return tf.tidy(() => tf.sum(tf.mul(tf.gather(P, e.rows), tf.gather(Q, e.cols)), 1));
 }
 
 /** Y[i] = X[indices[i]]; the gradient is segmentSum. */
 export function gatherRows(X: tf.Tensor2D, indices: Int32Array | tf.Tensor1D): tf.Tensor2D {
-  if (!kernelsOnActiveBackend()) return tfjsGraphOps.gatherRows(X, indices);
-  return withIndexTensor(indices, (idx) => run(K.gatherRows, { x: X, indices: idx }, { numRows: X.shape[0] }) as tf.Tensor2D);
+  return withIndexTensor(indices, (idx) => kernelsOnActiveBackend()
+    ? run(K.gatherRows, { x: X, indices: idx }, { numRows: X.shape[0] }) as tf.Tensor2D
+    : tf.gather(X, idx) as tf.Tensor2D);
 }
 
 /** Y (numSegments rows) with Y[s] = sum of X[i] over segmentIds[i] = s; the gradient is gatherRows. */
 export function segmentSum(X: tf.Tensor2D, segmentIds: Int32Array | tf.Tensor1D, numSegments: number): tf.Tensor2D {
-  if (!kernelsOnActiveBackend()) return tfjsGraphOps.segmentSum(X, segmentIds, numSegments);
-  return withIndexTensor(segmentIds, (seg) => run(K.segmentSum, { x: X, segmentIds: seg }, { numSegments }) as tf.Tensor2D);
+  return withIndexTensor(segmentIds, (seg) => kernelsOnActiveBackend()
+    ? run(K.segmentSum, { x: X, segmentIds: seg }, { numSegments }) as tf.Tensor2D
+    : tf.unsortedSegmentSum(X, seg, numSegments) as tf.Tensor2D);
 }
 
 /**
@@ -49,41 +52,15 @@ export function segmentSum(X: tf.Tensor2D, segmentIds: Int32Array | tf.Tensor1D,
  */
 export function segmentSoftmax(A: SparseMatrix, logits: tf.Tensor1D): tf.Tensor1D {
   if (kernelsOnActiveBackend()) return run(K.segmentSoftmax, { logits }, { matrix: A }) as tf.Tensor1D;
-  return tfjsGraphOps.segmentSoftmax(A, logits);
+  const e = A.nativeEdges();
+  // Per-row maxima as a constant: softmax does not depend on the shift, so no gradient is lost.
+  const shift = rowMaxima(A, logits.dataSync());
+  return tf.tidy(() => {
+    const ex = tf.exp(tf.sub(logits, tf.tensor1d(shift)));
+    const sums = tf.unsortedSegmentSum(ex, e.rows, A.numRows);
+    return tf.div(ex, tf.gather(sums, e.rows));
+  });
 }
-
-/**
- * The same operations written with tfjs's own gather and unsortedSegmentSum (their gradients
- * are tfjs's): what the ops run on backends without the project kernels.
- */
-export const tfjsGraphOps = {
-  spmm(A: SparseMatrix, X: tf.Tensor2D, transposeA = false): tf.Tensor2D {
-    return nativeSpmm(A, A.nativeEdges().values, X, transposeA);
-  },
-  spmmWeighted(A: SparseMatrix, edgeWeights: tf.Tensor1D, X: tf.Tensor2D, transposeA = false): tf.Tensor2D {
-    return nativeSpmm(A, edgeWeights, X, transposeA);
-  },
-  sddmm(A: SparseMatrix, P: tf.Tensor2D, Q: tf.Tensor2D): tf.Tensor1D {
-    const e = A.nativeEdges();
-    return tf.tidy(() => tf.sum(tf.mul(tf.gather(P, e.rows), tf.gather(Q, e.cols)), 1));
-  },
-  gatherRows(X: tf.Tensor2D, indices: Int32Array | tf.Tensor1D): tf.Tensor2D {
-    return withIndexTensor(indices, (idx) => tf.gather(X, idx) as tf.Tensor2D);
-  },
-  segmentSum(X: tf.Tensor2D, segmentIds: Int32Array | tf.Tensor1D, numSegments: number): tf.Tensor2D {
-    return withIndexTensor(segmentIds, (seg) => tf.unsortedSegmentSum(X, seg, numSegments) as tf.Tensor2D);
-  },
-  segmentSoftmax(A: SparseMatrix, logits: tf.Tensor1D): tf.Tensor1D {
-    const e = A.nativeEdges();
-    // Per-row maxima as a constant: softmax does not depend on the shift, so no gradient is lost.
-    const shift = rowMaxima(A, logits.dataSync());
-    return tf.tidy(() => {
-      const ex = tf.exp(tf.sub(logits, tf.tensor1d(shift)));
-      const sums = tf.unsortedSegmentSum(ex, e.rows, A.numRows);
-      return tf.div(ex, tf.gather(sums, e.rows));
-    });
-  },
-};
 
 function nativeSpmm(A: SparseMatrix, w: tf.Tensor1D, X: tf.Tensor2D, transposeA: boolean): tf.Tensor2D {
   const e = A.nativeEdges();

@@ -50,7 +50,7 @@ import { userItemGraph } from '../data/graphs';
 import { CkdError } from '../errors';
 import { Rng } from '../engine/random';
 import { leakyRelu } from '../nn/activation';
-import { add } from '../nn/elementwise';
+import { add, maximum } from '../nn/elementwise';
 import { FixedFeatures } from '../nn/fixed-features';
 import { SparseMatrix, sddmm, segmentSoftmax, spmmWeighted } from '../nn/graph';
 import { Matrix, Vector, linearBias, linearWeight, xavierNormal } from '../nn/init';
@@ -140,9 +140,9 @@ export class Grcn implements Backbone {
         content.push(rep);
         scaled.push(edgeScore);
       }
-      // w = ReLU(max_m s_m) with max(a, b) = b + ReLU(a - b): tfjs-wasm's Maximum kernel is slow.
+      // w = ReLU(max_m s_m)
       let best = scaled[0];
-      for (let k = 1; k < scaled.length; k++) best = tf.add(scaled[k], tf.relu(tf.sub(best, scaled[k])));
+      for (let k = 1; k < scaled.length; k++) best = maximum(best, scaled[k]);
       const w = tf.relu(best) as tf.Tensor1D;
       const x = l2NormalizeRows(this.idEmb);
       const h1 = spmmWeighted(this.graph, w, x);

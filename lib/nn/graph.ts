@@ -8,18 +8,20 @@
  *   segmentSum(X, seg, n)      Y[seg[i]] += X[i]
  * all differentiable w.r.t. their tensor arguments. With the default kernels they run the
  * project's graph kernels (kernels/graph.c on wasm and cpu, WGSL on webgpu: O(edges x columns),
- * gradients expressed through one another); with CKD_KERNELS=stock, and on backends without the
- * kernels, tfjs's gather and unsortedSegmentSum.
+ * gradients expressed through one another), and on backends without them tfjs's gather and
+ * unsortedSegmentSum (engine/graph-ops); with CKD_KERNELS=stock, products with one-hot selection
+ * matrices (./stock).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import * as kernels from '../engine/graph-ops';
 import type { SparseMatrix } from '../engine/sparse-matrix';
 import { stockOps } from './kernel-choice';
+import * as stock from './stock';
 
 export type { CsrMatrix } from '../engine/csr';
 export { SparseMatrix } from '../engine/sparse-matrix';
 
-const ops = () => (stockOps() ? kernels.tfjsGraphOps : kernels);
+const ops = () => (stockOps() ? stock : kernels);
 
 /** Y = A X (or A^T X with transposeA); differentiable w.r.t. X. */
 export function spmm(A: SparseMatrix, X: tf.Tensor2D, transposeA = false): tf.Tensor2D {

@@ -8,7 +8,9 @@
  *                            tf.unsortedSegmentSum, ...): the plain reference, slower, for teaching
  *                            and for checking the kernels. Values agree with 'project' to float
  *                            rounding, not bit for bit (test/nn-kernel-choice.test.ts), so results
- *                            recorded with one do not compare bit for bit with the other.
+ *                            recorded with one do not compare bit for bit with the other. Row
+ *                            gathers and graph products become products with one-hot selection
+ *                            matrices (./stock.ts): for small data sets.
  *
  * The choice comes from the environment variable CKD_KERNELS ('project' or 'stock'), read once,
  * at the first operation (not at import); setKernelChoice overrides it within a process (tests,

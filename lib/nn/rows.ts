@@ -4,16 +4,18 @@
  *   repeatRow(r, n)          n copies of the (1 x d) row r
  *   concatColumns([A, B..])  [A | B | ...], row by row
  * With the default kernels gatherRows and the gradient of concatColumns run in the project's
- * kernels (lib/engine); with CKD_KERNELS=stock they are tf.gather, tf.tile and tf.concat.
+ * kernels (lib/engine); with CKD_KERNELS=stock they are a product with a one-hot selection
+ * matrix (./stock), tf.tile and tf.concat.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { concatColumns as concatColumnsKernel } from '../engine/dense-kernels';
-import { gatherRows as gatherRowsKernel, tfjsGraphOps } from '../engine/graph-ops';
+import { gatherRows as gatherRowsKernel } from '../engine/graph-ops';
 import { stockOps } from './kernel-choice';
+import * as stock from './stock';
 
 /** Y[k] = X[indices[k]]; differentiable w.r.t. X. */
 export function gatherRows(x: tf.Tensor2D, indices: Int32Array | tf.Tensor1D): tf.Tensor2D {
-  return stockOps() ? tfjsGraphOps.gatherRows(x, indices) : gatherRowsKernel(x, indices);
+  return stockOps() ? stock.gatherRows(x, indices) : gatherRowsKernel(x, indices);
 }
 
 /**
