@@ -53,7 +53,7 @@ export class DeepStyle extends Vbpr {
     this.groups.text.push(this.categoryVectors.text);
   }
 
-  protected override itemContent(m: Modality, mask: ModalityMask, items: Int32Array | undefined, n: number): tf.Tensor2D {
+  protected override itemContent(m: Modality, mask: ModalityMask, items: Int32Array | undefined): tf.Tensor2D {
     return tf.tidy(() => {
       const w = this.proj[m].w;
       const table = this.categoryVectors[m];
@@ -61,8 +61,9 @@ export class DeepStyle extends Vbpr {
         const cats = items ? Int32Array.from(items, i => this.categoryIds[i]) : this.categoryIds;
         return tf.sub(this.features[m].project(w, null, items), gatherRows(table, cats)) as tf.Tensor2D;
       }
+      // The item mean of the style term: mean(f) E - sum_c share_c l_c.
       const meanStyle = tf.sub(this.features[m].projectMean(w, null), tf.matMul(this.categoryShare, table));
-      return repeatRow(meanStyle as tf.Tensor2D, n);
+      return repeatRow(meanStyle as tf.Tensor2D, items ? items.length : this.features[m].rows);
     });
   }
 

@@ -72,6 +72,7 @@ import { SparseMatrix, sddmm, segmentSoftmax, spmm, spmmWeighted } from '../nn/g
 import { Matrix, Vector, linearBias, linearWeight, xavierNormal } from '../nn/init';
 import { l2NormalizeRows as l2norm } from '../nn/normalize';
 import { concatColumns, gatherRows, repeatRow } from '../nn/rows';
+import { itemFeatures, meanRow } from './ablation';
 import {
   Backbone, BackboneFactory, BackboneOptions, ModalityMask, ParameterGroups, Representations, RowRequest,
   TripleBatch, allVariables, keeps,
@@ -157,13 +158,11 @@ export class EgoGcn implements Backbone {
 
   /** [L2norm(P_m); F_m] for all nodes, with modality m mean-ablated unless the mask keeps it. */
   private inputs(m: Modality, mask: ModalityMask): tf.Tensor2D {
-    const { w, b } = this.proj[m];
     const encode = (z: tf.Tensor2D) => l2norm(leakyRelu(z, LEAKY_SLOPE));
     const prefNorm = l2norm(this.pref[m]);
-    if (keeps(mask, m)) return tf.concat([prefNorm, encode(this.features[m].project(w, b))], 0);
-    const meanPref = l2norm(tf.mean(prefNorm, 0, true) as tf.Tensor2D);
-    const meanItem = encode(this.features[m].projectMean(w, b));
-    return tf.concat([repeatRow(meanPref, this.numUsers), repeatRow(meanItem, this.numItems)], 0);
+    // Ablated: the mean of the normalised preference rows, renormalised (a mean of unit rows is not one).
+    const users = keeps(mask, m) ? prefNorm : repeatRow(l2norm(meanRow(prefNorm)), this.numUsers);
+    return tf.concat([users, itemFeatures(mask, m, this.features[m], this.proj[m], undefined, encode)], 0);
   }
 
   /** Softmax over each target's in-edges of <p_target, q_source>. */

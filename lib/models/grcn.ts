@@ -55,7 +55,8 @@ import { FixedFeatures } from '../nn/fixed-features';
 import { SparseMatrix, sddmm, segmentSoftmax, spmmWeighted } from '../nn/graph';
 import { Matrix, Vector, linearBias, linearWeight, xavierNormal } from '../nn/init';
 import { l2NormalizeRows } from '../nn/normalize';
-import { concatColumns, gatherRows, repeatRow } from '../nn/rows';
+import { concatColumns, gatherRows } from '../nn/rows';
+import { itemFeatures, userPreferences } from './ablation';
 import {
   Backbone, BackboneFactory, BackboneOptions, ModalityMask, ParameterGroups, Representations, RowRequest,
   TripleBatch, allVariables, keeps,
@@ -161,10 +162,9 @@ export class Grcn implements Backbone {
    * modality's inputs (features, preferences, confidence column) are mean-ablated when masked.
    */
   private contentBranch(m: Modality, mask: ModalityMask): { rep: tf.Tensor2D; edgeScore: tf.Tensor1D } {
-    const { w, b } = this.proj[m];
     const kept = keeps(mask, m);
-    const pref = kept ? this.pref[m] : repeatRow(tf.mean(this.pref[m], 0, true) as tf.Tensor2D, this.numUsers);
-    const feat = kept ? this.features[m].project(w, b) : repeatRow(this.features[m].projectMean(w, b), this.numItems);
+    const pref = userPreferences(mask, m, this.pref[m]);
+    const feat = itemFeatures(mask, m, this.features[m], this.proj[m]);
     const h = tf.concat([l2NormalizeRows(pref), l2NormalizeRows(leakyRelu(feat, LEAKY_SLOPE))], 0) as tf.Tensor2D;
     const alpha = segmentSoftmax(this.graph, sddmm(this.graph, h, h));
     const rep = add(h, spmmWeighted(this.graph, alpha, h));

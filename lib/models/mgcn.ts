@@ -64,6 +64,7 @@ import { CsrMatrix, SparseMatrix, spmm } from '../nn/graph';
 import { Matrix, Vector, linearBias, linearWeight, xavierUniform } from '../nn/init';
 import { l2NormalizeRows as l2norm } from '../nn/normalize';
 import { gatherRows } from '../nn/rows';
+import { itemFeaturesOrMean } from './ablation';
 import {
   Backbone, BackboneFactory, BackboneOptions, ModalityMask, ParameterGroups, Representations, RowRequest,
   TripleBatch, allVariables, keeps,
@@ -164,8 +165,7 @@ export class Mgcn implements Backbone {
   /** M_m = [R_hat I_m; I_m] for all nodes, modality m mean-ablated unless the mask keeps it. */
   private itemView(m: Modality, mask: ModalityMask): tf.Tensor2D {
     const kept = keeps(mask, m);
-    const { w, b } = this.proj[m];
-    const feats = kept ? this.features[m].project(w, b) : this.features[m].projectMean(w, b);
+    const feats = itemFeaturesOrMean(mask, m, this.features[m], this.proj[m]);
     const gate = tf.sigmoid(linear(feats, this.purifier[m].w, this.purifier[m].b));
     // Ablated: one gate row for all items (a broadcast product; its gradient is a column sum).
     let items = tf.mul(this.itemId, gate) as tf.Tensor2D;

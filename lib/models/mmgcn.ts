@@ -46,10 +46,11 @@ import { FixedFeatures } from '../nn/fixed-features';
 import { SparseMatrix, spmm } from '../nn/graph';
 import { Matrix, Vector, linearBias, linearWeight, xavierNormal, xavierUniform } from '../nn/init';
 import { l2NormalizeRows } from '../nn/normalize';
-import { gatherRows, repeatRow } from '../nn/rows';
+import { gatherRows } from '../nn/rows';
+import { itemFeatures, userPreferences } from './ablation';
 import {
   Backbone, BackboneFactory, BackboneOptions, ModalityMask, ParameterGroups, Representations, RowRequest,
-  TripleBatch, allVariables, keeps,
+  TripleBatch, allVariables,
 } from './backbone';
 import { readModelParams } from './params';
 
@@ -143,16 +144,8 @@ export class Mmgcn implements Backbone {
 
   /** One modality's GCN over all nodes (N x d); the modality's inputs are mean-ablated when masked. */
   private branch(m: Modality, mask: ModalityMask, idEmb: tf.Tensor2D): tf.Tensor2D {
-    const { w, b } = this.proj[m];
-    let pref: tf.Tensor2D;
-    let feat: tf.Tensor2D;
-    if (keeps(mask, m)) {
-      pref = this.pref[m];
-      feat = this.features[m].project(w, b);
-    } else {
-      pref = repeatRow(tf.mean(this.pref[m], 0, true) as tf.Tensor2D, this.numUsers);
-      feat = repeatRow(this.features[m].projectMean(w, b), this.numItems);
-    }
+    const pref = userPreferences(mask, m, this.pref[m]);
+    const feat = itemFeatures(mask, m, this.features[m], this.proj[m]);
     let x = l2NormalizeRows(tf.concat([pref, feat], 0) as tf.Tensor2D);
     for (const layer of this.gcn[m]) {
       const h = leakyRelu(spmm(this.graph, linear(x, layer.conv.w, layer.conv.b)), LEAKY_SLOPE);
