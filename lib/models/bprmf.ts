@@ -14,7 +14,6 @@ import { VBPR_L2 } from './vbpr';
 
 export class BprMf implements Backbone {
   readonly name = 'bprmf';
-  readonly computesAllItems = false;
   readonly outDim: number;
   readonly groups: ParameterGroups;
   private readonly userId: Matrix;

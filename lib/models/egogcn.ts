@@ -99,7 +99,6 @@ const LEAKY_SLOPE = 0.01;
 
 export class EgoGcn implements Backbone {
   readonly name = 'egogcn';
-  readonly computesAllItems = true;
   readonly outDim: number;
   readonly groups: ParameterGroups;
   readonly params: Readonly<EgoGcnParams>;

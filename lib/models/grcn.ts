@@ -77,7 +77,6 @@ const LEAKY_SLOPE = 0.01;
 
 export class Grcn implements Backbone {
   readonly name = 'grcn';
-  readonly computesAllItems = true;
   readonly outDim: number;
   readonly groups: ParameterGroups;
   readonly params: Readonly<GrcnParams>;

@@ -94,7 +94,6 @@ interface Linear { w: Matrix; b: Vector }
 
 export class Mgcn implements Backbone {
   readonly name = 'mgcn';
-  readonly computesAllItems = true;
   readonly outDim: number;
   readonly groups: ParameterGroups;
   readonly params: Readonly<MgcnParams>;

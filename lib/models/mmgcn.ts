@@ -73,7 +73,6 @@ interface GcnLayer { conv: Dense; lin: Dense; g: Dense }
 
 export class Mmgcn implements Backbone {
   readonly name = 'mmgcn';
-  readonly computesAllItems = true;
   readonly outDim: number;
   readonly groups: ParameterGroups;
   readonly params: Readonly<MmgcnParams>;

@@ -24,7 +24,6 @@ export const VBPR_L2 = 1e-5;
 
 export class Vbpr implements Backbone {
   readonly name: string = 'vbpr';
-  readonly computesAllItems = false;
   readonly outDim: number;
   readonly groups: ParameterGroups;
   protected readonly dim: number;

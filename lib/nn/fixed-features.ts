@@ -9,12 +9,16 @@
  * (forward, and W's gradient F[rows]^T dY) run on several threads (engine/fixed-linear: the same
  * bits as tf.matMul); with CKD_KERNELS=stock, and on other backends, they are tf.gather and tf.matMul.
  *
- * sharedProjections(f) runs `f` with each feature matrix projected at most once per (W, b): the
- * first projection computes every row, later ones (other masks' forward passes, row subsets)
- * reuse it, and the gradient of W is one product over all rows. Worth it where `f` needs every
- * row anyway (CKD's and GB's ablated passes over thousands of triples, every graph backbone); a
- * subset alone is cheaper outside. Same values as projecting each time; W's gradient may differ
- * in rounding.
+ * Sharing projections within a training step. A step may run several forward passes of one
+ * model (CKD: the fused pass and one per modality; GB and OGM-GE: three), each projecting the
+ * same features with the same (W, b). Inside sharingProjections(f) (the trainer wraps each
+ * step's loss in it) a projection of all rows is computed once and handed out as copies, so W's
+ * gradient is one product over the passes' summed output gradients; projections of a subset of
+ * rows (a batch, for models that compute only the batch's rows) are computed as asked. With
+ * `everyItem` the first projection, subset or not, computes every row and every later one gathers
+ * from it: worth it where the step's passes reach most items anyway (CKD's thousands of universal
+ * triples), dearer than the batch alone otherwise. Values are those of projecting each time; W's
+ * gradient may differ in rounding (it is summed in another order).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { FeatureMatrix } from '../data/dataset';
@@ -22,35 +26,33 @@ import { FixedLinear } from '../engine/fixed-linear';
 import { stockOps } from './kernel-choice';
 import { gatherRows } from './rows';
 
-/** All-row projections made while sharedProjections runs, by features and (W, b). */
+/** A projection of all rows made during the step, by (W, b). */
 interface Shared { w: tf.Tensor2D; b: tf.Tensor1D | null; all: tf.Tensor2D }
-let shared: Map<FixedFeatures, Shared[]> | null = null;
+interface Step { everyItem: boolean; shared: Map<FixedFeatures, Shared[]> }
+let step: Step | null = null;
 
-/** Runs `f` with the projections shared (see above); with `enabled` false, `f` just runs. */
-export function sharedProjections<T>(f: () => T, enabled = true): T {
-  if (shared || !enabled) return f();
-  shared = new Map();
+/**
+ * Runs `f` (one training step's forward passes; it may return a Promise) with the feature
+ * projections shared as described above; within an enclosing call, `f` just runs.
+ */
+export function sharingProjections<T>(f: () => T, everyItem = false): T {
+  if (step) return f();
+  step = { everyItem, shared: new Map() };
+  let r: T;
   try {
-    return f();
-  } finally {
-    releaseShared();
+    r = f();
+  } catch (e) {
+    endStep();
+    throw e;
   }
+  if (r instanceof Promise) return r.finally(endStep) as T;
+  endStep();
+  return r;
 }
 
-/** sharedProjections for a computation that awaits in the middle (nothing else may project meanwhile). */
-export async function sharedProjectionsAsync<T>(f: () => Promise<T>, enabled = true): Promise<T> {
-  if (shared || !enabled) return f();
-  shared = new Map();
-  try {
-    return await f();
-  } finally {
-    releaseShared();
-  }
-}
-
-function releaseShared(): void {
-  for (const list of shared?.values() ?? []) for (const e of list) e.all.dispose();
-  shared = null;
+function endStep(): void {
+  for (const list of step?.shared.values() ?? []) for (const e of list) e.all.dispose();
+  step = null;
 }
 
 export class FixedFeatures {
@@ -70,9 +72,9 @@ export class FixedFeatures {
 
   /** F[rows] W + b (all rows when omitted; no bias when b is null). */
   project(w: tf.Tensor2D, b: tf.Tensor1D | null, rows?: Int32Array): tf.Tensor2D {
-    if (!shared) return this.apply(w, b, rows);
-    let list = shared.get(this);
-    if (!list) shared.set(this, list = []);
+    if (!step || (rows && !step.everyItem)) return this.apply(w, b, rows);
+    let list = step.shared.get(this);
+    if (!list) step.shared.set(this, list = []);
     let e = list.find(x => x.w === w && x.b === b);
     if (!e) list.push(e = { w, b, all: tf.keep(this.apply(w, b)) });
     return rows ? gatherRows(e.all, rows) : tf.clone(e.all);

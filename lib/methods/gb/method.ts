@@ -35,7 +35,6 @@ import { adam } from '../../train/adam';
 import { leanVariableGrads } from '../../train/lean-gradients';
 import { EpochContext, StepContext, StepLoss, TrainingMethod } from '../../train/method';
 import { WeightsSnapshot } from '../../train/weights-snapshot';
-import { sharedProjections } from '../../nn/fixed-features';
 import { readScalars } from '../../nn/host-values';
 import { batchTriples, tripleMargins } from '../margins';
 import { fixedTriples, holdOutInteractions } from './holdout';
@@ -168,10 +167,6 @@ export class GradientBlendingMethod implements TrainingMethod {
 
   loss(batch: TripleBatch, ctx: StepContext): StepLoss {
     if (ctx.mask !== 'all') throw new CkdError(`GB trains a multimodal model (mode multimodal), not a ${ctx.mask}-only model`);
-    return sharedProjections(() => this.stepLoss(batch, ctx), ctx.model.computesAllItems);
-  }
-
-  private stepLoss(batch: TripleBatch, ctx: StepContext): StepLoss {
     const terms: Record<string, tf.Scalar> = {};
     let total: tf.Scalar = tf.scalar(0);
     for (const k of GB_BRANCHES) {
