@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Backbone, ModalityMask, TripleBatch } from '../models/backbone';
 import { rowDot, tableMargins } from '../nn/row-dot';
-import { gatherRows } from '../nn/rows';
+import { rowsOf } from '../nn/rows';
 
 /** Triples (u, a, b): the margin is score(u, a) - score(u, b). */
 export interface TripleSet {
@@ -31,19 +31,11 @@ export function marginsNeedAllItems(extent: Extent, triples: number): boolean {
   return 2 * triples >= extent.numItems;
 }
 
-/** [from, from + n) as row indices. */
-function range(from: number, n: number): Int32Array {
-  const r = new Int32Array(n);
-  for (let k = 0; k < n; k++) r[k] = from + k;
-  return r;
-}
-
 /**
  * Margins of each triple set under `mask`, from one forward pass. A side (users or items) with
  * at least as many requested rows as the model has is computed in full and then gathered
  * (cheaper than gathering features row by row, e.g. 10,000 universal items of a 7,050-item
- * data set); otherwise only the requested rows are computed. Differentiable. Row blocks are
- * taken with gathers, not tf.slice (slow on the wasm backend).
+ * data set); otherwise only the requested rows are computed. Differentiable.
  */
 export function tripleMargins(model: Backbone, extent: Extent, mask: ModalityMask, sets: TripleSet[], training: boolean): tf.Tensor1D[] {
   return tf.tidy(() => {
@@ -73,9 +65,9 @@ export function tripleMargins(model: Backbone, extent: Extent, mask: ModalityMas
     let oi = 0;
     for (const t of sets) {
       const n = t.users.length;
-      const u = gatherRows(reps.users, allUsers ? t.users : range(ou, n));
-      const ia = gatherRows(reps.items, allItems ? t.a : range(oi, n));
-      const ib = gatherRows(reps.items, allItems ? t.b : range(oi + n, n));
+      const u = rowsOf(reps.users, allUsers ? t.users : { begin: ou, size: n });
+      const ia = rowsOf(reps.items, allItems ? t.a : { begin: oi, size: n });
+      const ib = rowsOf(reps.items, allItems ? t.b : { begin: oi + n, size: n });
       out.push(rowDot(u, tf.sub(ia, ib) as tf.Tensor2D));
       ou += n;
       oi += 2 * n;

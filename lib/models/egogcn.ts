@@ -51,13 +51,7 @@
  * reattn (1), idLayers (3). Reference lr 1e-4 (x0.8 every 50 epochs there), batch 1024.
  * Cost: every forward (each BPR step, each mask) propagates the full graph: 2 branches x (1 + R)
  * attention layers (sddmm, segment softmax, weighted spmm over all directed edges) plus 3 spmm for
- * the ID branch, and projects every item's features. Dense products go through linear,
- * leakyRelu and l2NormalizeRows of lib/nn (stock tfjs matMul gradients use wasm's slow
- * transposed products). Measured with the wasm backend, single thread, on this workplace's shared
- * 2-core machine (other jobs running): synthetic 'default' (3,000 users, 1,500 items, 17.7k train
- * interactions), batch 1024: ~3 s per epoch (0.15-0.2 s per step); synthetic 'baby-scale' (Baby's
- * sizes, 4,096/1,024-d features, 120k train interactions): ~1.4 s per step, ~2.8 min per epoch,
- * of which roughly half is the two feature projections of all items (forward and backward).
+ * the ID branch, and projects every item's features (measured times: docs/speed.md).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Dataset, Modality, MODALITIES } from '../data/dataset';
@@ -71,7 +65,7 @@ import { FixedFeatures } from '../nn/fixed-features';
 import { SparseMatrix, sddmm, segmentSoftmax, spmm, spmmWeighted } from '../nn/graph';
 import { Matrix, Vector, linearBias, linearWeight, xavierNormal } from '../nn/init';
 import { l2NormalizeRows as l2norm } from '../nn/normalize';
-import { concatColumns, gatherRows, repeatRow } from '../nn/rows';
+import { repeatRow, rowsOfConcatenated } from '../nn/rows';
 import { itemFeatures, meanRow } from './ablation';
 import {
   Backbone, BackboneFactory, BackboneOptions, ModalityMask, ParameterGroups, Representations, RowRequest,
@@ -113,8 +107,6 @@ export class EgoGcn implements Backbone {
   /** Gate of branch m, applied to the other modality's inputs. */
   private readonly gate: Record<Modality, { w: Matrix; b: Vector }>;
   private readonly features: Record<Modality, FixedFeatures>;
-  /** Node ids of all users and of all items. */
-  private readonly ranges: { users: Int32Array; items: Int32Array };
 
   constructor(data: Dataset, opts: BackboneOptions) {
     this.params = readParams('egogcn', EGOGCN_DEFAULTS, opts.params);
@@ -128,10 +120,6 @@ export class EgoGcn implements Backbone {
     this.numUsers = data.numUsers;
     this.numItems = data.numItems;
     const n = data.numUsers + data.numItems;
-    this.ranges = {
-      users: Int32Array.from({ length: data.numUsers }, (_, k) => k),
-      items: Int32Array.from({ length: data.numItems }, (_, k) => data.numUsers + k),
-    };
     const rng = new Rng(opts.seed).fork('egogcn');
     this.graph = new SparseMatrix(userItemGraph(data.train, data.numUsers, data.numItems, 'sym'));
     this.idEmb = xavierNormal(rng.fork('id'), n, d);
@@ -199,13 +187,9 @@ export class EgoGcn implements Backbone {
       const x = { visual: this.inputs('visual', mask), text: this.inputs('text', mask) };
       const parts = [this.idBranch(), this.branch('visual', x.visual, x.text), this.branch('text', x.text, x.visual)];
       const U = this.numUsers;
-      // Rows are gathered from each part before concatenating: the gradient of a concat along
-      // columns of the full N x 192 matrix (a split) is slow on the wasm backend. All rows are
-      // gathered too (a range): slightly cheaper than tf.slice forward + backward on wasm.
-      const pick = (idx: Int32Array) => concatColumns(parts.map(t => gatherRows(t, idx)));
       return {
-        users: pick(rows.users ?? this.ranges.users),
-        items: pick(rows.items ? rows.items.map(i => i + U) : this.ranges.items),
+        users: rowsOfConcatenated(parts, rows.users ?? { begin: 0, size: U }),
+        items: rowsOfConcatenated(parts, rows.items ? rows.items.map(i => i + U) : { begin: U, size: this.numItems }),
       };
     });
   }

@@ -55,7 +55,7 @@ import { FixedFeatures } from '../nn/fixed-features';
 import { SparseMatrix, sddmm, segmentSoftmax, spmmWeighted } from '../nn/graph';
 import { Matrix, Vector, linearBias, linearWeight, xavierNormal } from '../nn/init';
 import { l2NormalizeRows } from '../nn/normalize';
-import { concatColumns, gatherRows } from '../nn/rows';
+import { gatherRows, rowsOfConcatenated } from '../nn/rows';
 import { itemFeatures, userPreferences } from './ablation';
 import {
   Backbone, BackboneFactory, BackboneOptions, ModalityMask, ParameterGroups, Representations, RowRequest,
@@ -148,11 +148,10 @@ export class Grcn implements Backbone {
       const h1 = spmmWeighted(this.graph, w, x);
       const h2 = spmmWeighted(this.graph, w, h1);
       const blocks = [add(add(x, h1), h2), ...content];
-      // Batch rows are gathered per block and then concatenated: a column concat (and its
-      // gradient, a column split) of all N rows costs more on wasm than the whole gather.
-      const pick = (idx: Int32Array | undefined, from: number, count: number): tf.Tensor2D => concatColumns(
-        blocks.map(b => idx ? gatherRows(b, from ? idx.map(i => i + from) : idx) : tf.slice(b, [from, 0], [count, -1]) as tf.Tensor2D));
-      return { users: pick(rows.users, 0, U), items: pick(rows.items, U, this.numItems) };
+      return {
+        users: rowsOfConcatenated(blocks, rows.users ?? { begin: 0, size: U }),
+        items: rowsOfConcatenated(blocks, rows.items ? rows.items.map(i => i + U) : { begin: U, size: this.numItems }),
+      };
     });
   }
 

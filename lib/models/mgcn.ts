@@ -38,18 +38,12 @@
  * Hyper-parameters (opts.params): cl (0.01, the middle of the authors' grid {0.001, 0.01, 0.1}),
  * tau (0.2), reg (1e-4, reg_weight), knnK (10), uiLayers (2, n_ui_layers), iiLayers (1, n_layers).
  * Reference training: lr 1e-3, batch 2048, Adam.
- * Construction cost: the two kNN graphs (plain JavaScript, lib/data/knn): fast on the synthetic
- * 'tiny'/'default' sets, ~85 s (4,096-d visual) + ~29 s (1,024-d text) on Baby's 7,050 items
- * (measured 121 s for both on the baby-scale synthetic set, machine shared). They are cached per
- * feature array (a WeakMap keyed by the FeatureMatrix's data), so the teachers and the student of one
- * run, built on the same Dataset object, pay this once per process.
+ * Construction: the two kNN graphs (lib/data/knn) are built from the raw features, once per
+ * feature array and k (a WeakMap keyed by the FeatureMatrix's data), so the teachers and the
+ * student of one run, built on the same Dataset object, pay for them once per process.
  * Training cost: every forward propagates the full graphs and projects every item's features; the
- * contrastive term costs O(B^2 d) per step (two B x B similarity matrices). Dense products avoid the
- * wasm backend's slow transposed matMul variants (lib/nn/dense).
- * Measured with the wasm backend, single thread, shared 2-core machine: synthetic 'default'
- * (3,000 users, 1,500 items, 17.7k train interactions) ~4 s per epoch at batch 2048 or 1024;
- * synthetic 'baby-scale' (Baby's sizes and feature widths) ~1.5 s per step at batch 2048, ~1.5 min
- * per epoch.
+ * contrastive term costs O(B^2 d) per step (two B x B similarity matrices). Measured times:
+ * docs/speed.md.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Dataset, FeatureMatrix, Modality, MODALITIES } from '../data/dataset';
@@ -63,7 +57,7 @@ import { FixedFeatures } from '../nn/fixed-features';
 import { CsrMatrix, SparseMatrix, spmm } from '../nn/graph';
 import { Matrix, Vector, linearBias, linearWeight, xavierUniform } from '../nn/init';
 import { l2NormalizeRows as l2norm } from '../nn/normalize';
-import { gatherRows } from '../nn/rows';
+import { rowsOf } from '../nn/rows';
 import { itemFeaturesOrMean } from './ablation';
 import {
   Backbone, BackboneFactory, BackboneOptions, ModalityMask, ParameterGroups, Representations, RowRequest,
@@ -111,8 +105,6 @@ export class Mgcn implements Backbone {
   private readonly purifier: Record<Modality, Linear>;
   private readonly prefer: Record<Modality, Linear>;
   private readonly query: { w1: Matrix; b1: Vector; w2: Matrix };
-  /** Node ids of all users and of all items. */
-  private readonly ranges: { users: Int32Array; items: Int32Array };
 
   constructor(data: Dataset, opts: BackboneOptions) {
     this.params = readParams('mgcn', MGCN_DEFAULTS, opts.params);
@@ -124,10 +116,6 @@ export class Mgcn implements Backbone {
     const d = (this.outDim = opts.dim ?? 64);
     this.numUsers = data.numUsers;
     this.numItems = data.numItems;
-    this.ranges = {
-      users: Int32Array.from({ length: data.numUsers }, (_, k) => k),
-      items: Int32Array.from({ length: data.numItems }, (_, k) => data.numUsers + k),
-    };
     const rng = new Rng(opts.seed).fork('mgcn');
     const sym = userItemGraph(data.train, data.numUsers, data.numItems, 'sym');
     this.adj = new SparseMatrix(sym);
@@ -207,16 +195,15 @@ export class Mgcn implements Backbone {
       ]), 3) as tf.Tensor2D;
       const z = add(H, side as tf.Tensor2D);
 
-      // All rows are gathered too (a range): slightly cheaper than tf.slice forward + backward on wasm.
-      const userIdx = rows.users ?? this.ranges.users;
-      const itemIdx = rows.items ? rows.items.map(i => i + U) : this.ranges.items;
-      const out: Representations & tf.TensorContainerObject = { users: gatherRows(z, userIdx), items: gatherRows(z, itemIdx) };
+      const userIdx = rows.users ?? { begin: 0, size: U };
+      const itemIdx = rows.items ? rows.items.map(i => i + U) : { begin: U, size: this.numItems };
+      const out: Representations & tf.TensorContainerObject = { users: rowsOf(z, userIdx), items: rowsOf(z, itemIdx) };
       if (training) {
         out.aux = {
-          sideUsers: gatherRows(side, userIdx),
-          hUsers: gatherRows(H, userIdx),
-          sideItems: gatherRows(side, itemIdx),
-          hItems: gatherRows(H, itemIdx),
+          sideUsers: rowsOf(side, userIdx),
+          hUsers: rowsOf(H, userIdx),
+          sideItems: rowsOf(side, itemIdx),
+          hItems: rowsOf(H, itemIdx),
         };
       }
       return out;

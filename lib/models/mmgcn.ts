@@ -41,7 +41,7 @@ import { CkdError } from '../errors';
 import { Rng } from '../engine/random';
 import { leakyRelu } from '../nn/activation';
 import { linear } from '../nn/dense';
-import { add, scale } from '../nn/elementwise';
+import { add, mean } from '../nn/elementwise';
 import { FixedFeatures } from '../nn/fixed-features';
 import { SparseMatrix, spmm } from '../nn/graph';
 import { Matrix, Vector, linearBias, linearWeight, xavierNormal, xavierUniform } from '../nn/init';
@@ -131,7 +131,7 @@ export class Mmgcn implements Backbone {
       const U = this.numUsers;
       const idEmb = tf.concat([this.userId, this.itemId], 0) as tf.Tensor2D;
       const [v, t] = MODALITIES.map(m => this.branch(m, mask, idEmb));
-      const rep = scale(add(v, t), 0.5);
+      const rep = mean(v, t);
       if (!rows.users && !rows.items) {
         return { users: tf.slice(rep, [0, 0], [U, -1]), items: tf.slice(rep, [U, 0], [this.numItems, -1]) };
       }

@@ -3,6 +3,8 @@
  *   gatherRows(X, idx)       Y[k] = X[idx[k]]           (gradient: a scatter-add of dY's rows)
  *   repeatRow(r, n)          n copies of the (1 x d) row r
  *   concatColumns([A, B..])  [A | B | ...], row by row
+ *   rowsOf(X, rows)          rows of X: given indices, or a block {begin, size}
+ *   rowsOfConcatenated(parts, rows)   rows of [A | B | ...]
  * With the default kernels gatherRows and the gradient of concatColumns run in the project's
  * kernels (lib/engine); with CKD_KERNELS=stock they are a product with a one-hot selection
  * matrix (./stock), tf.tile and tf.concat.
@@ -34,4 +36,32 @@ export function repeatRow(row: tf.Tensor2D, n: number): tf.Tensor2D {
  */
 export function concatColumns(parts: tf.Tensor2D[]): tf.Tensor2D {
   return stockOps() ? tf.concat(parts, 1) : concatColumnsKernel(parts);
+}
+
+/** Rows to take: explicit indices, or the block [begin, begin + size). */
+export type Rows = Int32Array | { begin: number; size: number };
+
+function blockIndices(begin: number, size: number): Int32Array {
+  const idx = new Int32Array(size);
+  for (let k = 0; k < size; k++) idx[k] = begin + k;
+  return idx;
+}
+
+/**
+ * The rows of X. A block is taken as a gather of its index range: on wasm slightly cheaper than
+ * tf.slice forward and backward (tf.slice with CKD_KERNELS=stock).
+ */
+export function rowsOf(x: tf.Tensor2D, rows: Rows): tf.Tensor2D {
+  if (rows instanceof Int32Array) return gatherRows(x, rows);
+  if (stockOps()) return tf.slice(x, [rows.begin, 0], [rows.size, -1]);
+  return gatherRows(x, blockIndices(rows.begin, rows.size));
+}
+
+/**
+ * The rows of [A | B | ...] (the parts side by side). Each part's rows are taken first and then
+ * concatenated: the same values as concatenating first, but the gradient of a column concat of
+ * every node (a split of an N x 192 matrix) costs more on wasm than the gathers.
+ */
+export function rowsOfConcatenated(parts: tf.Tensor2D[], rows: Rows): tf.Tensor2D {
+  return concatColumns(parts.map(p => rowsOf(p, rows)));
 }
