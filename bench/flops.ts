@@ -9,7 +9,7 @@
  * counted per product from what its gradient computes, not as a blanket 3x forward:
  *   - a fixed-feature projection F W (FixedLinear): forward 2 n D d, backward dW only (F is
  *     constant): 2x forward in all;
- *   - a dense layer X W + b (denseLinear, matMulFast): dX and dW, 3x forward (+ the bias
+ *   - a dense layer X W + b (lib/nn/dense: linear, matMul): dX and dW, 3x forward (+ the bias
  *     gradient, a ones-row product of 2 n d);
  *   - spmm A X: dX = A^T dY, 2x forward; spmmWeighted and sddmm: two gradients each, 3x forward.
  * The dense part is checked against a count of the matMul kernels tfjs actually runs in one step

@@ -4,7 +4,7 @@
  *     seeded random stream (engine/random) and nothing else;
  *   - a model imports only tfjs, lib/nn, lib/data, lib/errors, engine/random and its own folder;
  *   - nothing below the experiments (data, nn, models, methods, train) imports lib/experiments or
- *     lib/cli;
+ *     lib/cli, and lib/train, lib/nn and lib/data import no method;
  *   - no two modules of those layers import each other, directly or through others (no cycles).
  * Each rule is also checked against a made-up violation, so that a parser that saw nothing
  * would fail.
@@ -74,6 +74,9 @@ export function ruleViolations(mod: string, deps: string[]): string[] {
     if (LOWER_LAYERS.includes(layer) && (target === 'experiments' || target === 'cli')) {
       out.push(`${mod} imports ${dep}: lib/${layer} sits below lib/experiments and lib/cli`);
     }
+    if (['train', 'nn', 'data'].includes(layer) && target === 'methods') {
+      out.push(`${mod} imports ${dep}: lib/${layer} knows a training method only through lib/train/method.ts`);
+    }
     if (layer === 'models' && !isTfjs(dep) && dep !== 'errors' && dep !== 'engine/random' && !['nn', 'data', 'models'].includes(target)) {
       out.push(`${mod} imports ${dep}: a model imports only tfjs, lib/nn, lib/data, lib/errors, engine/random and lib/models`);
     }
@@ -130,6 +133,7 @@ describe('architecture: the import rules between the layers of lib/', () => {
     fires('train/x', 'experiments/provenance', /below lib\/experiments/);
     fires('nn/x', 'cli/args', /below lib\/experiments/);
     fires('models/x', 'train/trainer', /a model imports only/);
+    fires('train/x', 'methods/ckd/method', /only through lib\/train\/method.ts/);
     assert.deepStrictEqual(ruleViolations('models/x', ['@tensorflow/tfjs-core', 'engine/random', 'nn/dense', 'data/dataset', 'errors', 'models/backbone']), []);
     assert.deepStrictEqual(ruleViolations('methods/x', ['engine/random', 'nn/host-values', 'train/method', 'models/backbone', 'fs']), []);
     assert.deepStrictEqual(cycles(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']], ['d', ['a']]])), [['a', 'b', 'c', 'a']]);
