@@ -9,7 +9,7 @@
  * counted per product from what its gradient computes, not as a blanket 3x forward:
  *   - a fixed-feature projection F W (FixedLinear): forward 2 n D d, backward dW only (F is
  *     constant): 2x forward in all;
- *   - a dense layer X W + b (denseLinear, matMulFast): dX and dW, 3x forward (+ the bias
+ *   - a dense layer X W + b (lib/nn/dense: linear, matMul): dX and dW, 3x forward (+ the bias
  *     gradient, a ones-row product of 2 n d);
  *   - spmm A X: dX = A^T dY, 2x forward; spmmWeighted and sddmm: two gradients each, 3x forward.
  * The dense part is checked against a count of the matMul kernels tfjs actually runs in one step
@@ -81,7 +81,7 @@ interface CostModel {
   forward(s: WorkloadShape, mask: ModalityMask, rows: Rows): Term[];
   /** Products of the model's own loss terms in a training step (MGCN's contrastive term). */
   lossExtra?(s: WorkloadShape): Term[];
-  /** Every forward pass computes all items (graph backbones; Backbone.computesAllItems). */
+  /** Every forward pass computes all items (the graph backbones; the VBPR family computes the rows asked for). */
   allItems: boolean;
 }
 
@@ -181,8 +181,8 @@ function sum(terms: Term[], training: boolean): Flops {
  * forward of the student under the modality's mask for the batch and the universal triples
  * (lib/methods/margins.ts computes all items once 2 x triples >= items, likewise users);
  * the teachers' margins are gathers from cached tables (no products). When the step needs all
- * items (a graph backbone, or that many triples), CKD shares the feature projections between its
- * passes (sharedProjections): one projection of all items per modality.
+ * items (a graph backbone, or that many triples), the trainer shares the feature projections
+ * between its passes (lib/nn/fixed-features.ts): one projection of all items per modality.
  */
 export function trainStepFlops(model: string, s: WorkloadShape, method: 'plain' | 'ckd'): Flops {
   const c = costModel(model);

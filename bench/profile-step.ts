@@ -15,7 +15,7 @@ import { TeacherPair, disposeTeachers } from '../lib/methods/teacher';
 import { backboneEntry } from '../lib/models/registry';
 import { PRESET_NAMES } from '../lib/synth/presets';
 import { synthesizeDataset } from '../lib/synth/synthesize';
-import { plainMethod } from '../lib/train/method';
+import { TrainingMethod, plainMethod } from '../lib/train/method';
 import { CkdError } from '../lib/errors';
 import { freezeTeachers } from './backbone-bench';
 import { epochBatches, timeSteps } from './steps';
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   let teachers: TeacherPair | undefined;
   try {
     if (o.method === 'ckd') teachers = await freezeTeachers(o.model, data, datasetFingerprint(data));
-    const method = teachers ? createMethod('ckd', model, data, {}, teachers) : plainMethod;
+    const method: TrainingMethod = teachers ? createMethod('ckd', model, data, {}, teachers) : plainMethod;
     const timing = await timeSteps(model, data, method, batches, o.steps, { lr: entry.lr });
     const info = await tf.profile(async () => { await timeSteps(model, data, method, batches, 1, { lr: entry.lr }); return []; });
     const byName = new Map<string, { count: number; ms: number | null }>();

@@ -17,7 +17,7 @@ import { Teacher, TeacherPair } from '../lib/methods/teacher';
 import { backboneFactory } from '../lib/models/registry';
 import { synthesizeDataset } from '../lib/synth/synthesize';
 import { bprLoss, tripleScores } from '../lib/train/bpr';
-import { StepContext } from '../lib/train/method';
+import { StepContext, settled } from '../lib/train/method';
 import { ProgressSink } from '../lib/train/progress';
 import { TrainOptions, trainModel } from '../lib/train/trainer';
 import { assertClose } from './engine-check';
@@ -158,7 +158,7 @@ describe('CKD method', function () {
       const batch = new TripleSampler(data.train, data.numItems).ckdBatch(64, new Rng(4));
       const ctx: StepContext = { model, data, mask: 'all', epoch: 1, step: 0, rng: new Rng('step') };
       const vars = model.variables();
-      const got = tf.variableGrads(() => method.loss(batch, ctx).total, vars);
+      const got = tf.variableGrads(() => settled(method.loss(batch, ctx)).total, vars);
 
       // The same loss written out, the weights entered as numbers.
       const uni = new TripleSampler(data.train, data.numItems).universal(o.universalCount, new Rng('step'));
@@ -199,7 +199,7 @@ describe('CKD method', function () {
     const method = new CkdMethod(model, data, teachers, { lambdaKd: 0.1, universalCount: 200 });
     const batch = new TripleSampler(data.train, data.numItems).ckdBatch(32, new Rng(5));
     const r = tf.tidy(() => {
-      const { total, terms } = method.loss(batch, { model, data, mask: 'all', epoch: 1, step: 0, rng: new Rng(1) });
+      const { total, terms } = settled(method.loss(batch, { model, data, mask: 'all', epoch: 1, step: 0, rng: new Rng(1) }));
       const all: [string, tf.Scalar][] = [['total', total], ...Object.entries(terms)];
       return Object.fromEntries(all.map(([k, t]) => [k, t.dataSync()[0]]));
     });
@@ -215,7 +215,7 @@ describe('CKD method', function () {
     for (const o of [{ generic: false }, { sdLoss: 'kl' as const }, { sdLoss: 'mse' as const, reweight: 'none' as const }]) {
       const method = new CkdMethod(model, data, teachers, { ...o, universalCount: 100 });
       const keys = tf.tidy(() => {
-        const { total, terms } = method.loss(batch, { model, data, mask: 'all', epoch: 1, step: 0, rng: new Rng(1) });
+        const { total, terms } = settled(method.loss(batch, { model, data, mask: 'all', epoch: 1, step: 0, rng: new Rng(1) }));
         assert.ok(Number.isFinite(total.dataSync()[0]));
         return Object.keys(terms);
       });

@@ -8,7 +8,7 @@ import { OgmGeMethod, geNoise, ogmCoefficients, ogmOptions } from '../lib/method
 import { Backbone, TripleBatch } from '../lib/models/backbone';
 import { backboneFactory } from '../lib/models/registry';
 import { synthesizeDataset } from '../lib/synth/synthesize';
-import { StepContext, plainMethod } from '../lib/train/method';
+import { StepContext, plainMethod, settled } from '../lib/train/method';
 import { ProgressSink } from '../lib/train/progress';
 import { trainModel } from '../lib/train/trainer';
 import { assertClose } from './engine-check';
@@ -56,7 +56,7 @@ describe('OGM-GE', function () {
     it(`damps the dominant group's gradient by k and leaves the rest alone (GE off, score ${score})`, () => {
       const method = new OgmGeMethod(model, data, { alpha: 0.5, ge: false, score });
       const ctx: StepContext = { model, data, mask: 'all', epoch: 1, step: 0, rng: new Rng(2) };
-      const { value, grads } = tf.variableGrads(() => method.loss(batch, ctx).total, model.variables());
+      const { value, grads } = tf.variableGrads(() => settled(method.loss(batch, ctx)).total, model.variables());
       const ref = plainGrads(model, data, batch);
       const out = method.transformGradients(grads, ctx);
       const { rho, k } = method.coefficients;
@@ -76,7 +76,7 @@ describe('OGM-GE', function () {
   it('GE: noise with the gradient\'s std on the rows the batch touched, none elsewhere; outside the window nothing changes', () => {
     const method = new OgmGeMethod(model, data, { alpha: 0.5, windowStart: 1, windowEnd: 2 });
     const ctx: StepContext = { model, data, mask: 'all', epoch: 2, step: 0, rng: new Rng(2) };
-    const { value, grads } = tf.variableGrads(() => method.loss(batch, ctx).total, model.variables());
+    const { value, grads } = tf.variableGrads(() => settled(method.loss(batch, ctx)).total, model.variables());
     const out = method.transformGradients(grads, ctx);
     const { k } = method.coefficients;
     for (const m of ['visual', 'text'] as const) {

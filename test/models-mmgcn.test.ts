@@ -5,7 +5,9 @@ import { initEngine } from '../lib/engine/backend';
 import { Rng } from '../lib/engine/random';
 import { BackboneFactory, ModalityMask, TripleBatch } from '../lib/models/backbone';
 import { MMGCN_DEFAULTS, Mmgcn, mmgcnFactory } from '../lib/models/mmgcn';
-import { denseLinear, l2NormalizeRows, leakyRelu } from '../lib/models/mmgcn-ops';
+import { leakyRelu } from '../lib/nn/activation';
+import { linear as denseLinear } from '../lib/nn/dense';
+import { l2NormalizeRows } from '../lib/nn/normalize';
 import { synthesizeDataset } from '../lib/synth/synthesize';
 import {
   allScores, assertAblationIgnoresModality, assertGradientsReachGroups, assertMatchesDense, assertNoTensorLeaks, assertRequestedRowsMatch,

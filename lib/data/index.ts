@@ -11,3 +11,4 @@ export * from './split';
 export * from './samplers';
 export * from './graphs';
 export * from './knn';
+export * from './fingerprint';

@@ -89,7 +89,9 @@ export class FixedLinear {
     });
   }
 
-  private stockApply(W: tf.Tensor2D, b: tf.Tensor1D | null, rows?: Int32Array | tf.Tensor1D): tf.Tensor2D {
+  /** The same product by tfjs's own ops (gather, matMul, add), F kept as a tensor: what other backends run. */
+  stockApply(W: tf.Tensor2D, b: tf.Tensor1D | null, rows?: Int32Array | tf.Tensor1D): tf.Tensor2D {
+    if (this.disposed) throw new Error('FixedLinear used after dispose()');
     const F = this.tensor ??= tf.keep(tf.tensor2d(this.features.data, [this.numRows, this.inDim]));
     return tf.tidy((): tf.Tensor2D => {
       const X = rows === undefined ? F : tf.gather(F, rows instanceof Int32Array ? tf.tensor1d(rows, 'int32') : rows);

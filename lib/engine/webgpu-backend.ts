@@ -8,7 +8,8 @@ import * as tf from '@tensorflow/tfjs-core';
  * What differs from the CPU backends:
  *   - tensors can only be read asynchronously (tfjs's synchronous read needs OffscreenCanvas,
  *     which Node lacks), so the training path reads through host-read.ts or awaits its reads, and
- *     CKD and OGM-GE await their margins inside the step's tape (lossAsync, leanVariableGradsAsync);
+ *     CKD's and OGM-GE's losses, which read margins through lib/nn's withHostValues, are Promises
+ *     that the trainer awaits inside the step's tape (leanVariableGradsAsync);
  *   - the graph kernels are WGSL programs (webgpu-graph-kernels.ts); the other project kernels
  *     (wasm) do not run there, and tfjs's own kernels do that work.
  * CKD_WEBGPU_FLAGS passes Dawn's options (comma-separated, e.g. 'backend=vulkan').

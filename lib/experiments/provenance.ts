@@ -1,8 +1,10 @@
-import { createHash } from 'crypto';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Dataset, MODALITIES, SPLITS } from '../data/dataset';
+import { Dataset } from '../data/dataset';
+import { datasetFingerprint } from '../data/fingerprint';
+
+export { datasetFingerprint };
 
 /** Where a result came from: enough to re-run it and to tell two runs apart. */
 export interface Provenance {
@@ -37,22 +39,6 @@ function git(args: string[]): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** SHA-256 over the splits and the features: equal fingerprints mean equal data. */
-export function datasetFingerprint(ds: Dataset): string {
-  const h = createHash('sha256');
-  h.update(`${ds.numUsers}x${ds.numItems}`);
-  for (const s of SPLITS) {
-    h.update(Buffer.from(ds[s].indptr.buffer, ds[s].indptr.byteOffset, ds[s].indptr.byteLength));
-    h.update(Buffer.from(ds[s].items.buffer, ds[s].items.byteOffset, ds[s].items.byteLength));
-  }
-  for (const m of MODALITIES) {
-    const f = ds.features[m];
-    h.update(`${m}:${f.rows}x${f.cols}`);
-    h.update(Buffer.from(f.data.buffer, f.data.byteOffset, f.data.byteLength));
-  }
-  return h.digest('hex').slice(0, 16);
 }
 
 /** The checkout's HEAD commit, or 'unknown' outside a git checkout. */

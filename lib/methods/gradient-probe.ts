@@ -12,11 +12,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Dataset, MODALITIES } from '../data/dataset';
 import { TripleSampler } from '../data/samplers';
-import { readScalars } from '../engine/host-read';
 import { Rng } from '../engine/random';
 import { Backbone, ModalityMask, ParameterGroups } from '../models/backbone';
 import { bprLoss } from '../train/bpr';
 import { leanVariableGrads } from '../train/lean-gradients';
+import { readScalars } from '../nn/host-values';
 import { TripleSet, tripleMargins } from './margins';
 
 export const PROBE_GROUPS: readonly (keyof ParameterGroups)[] = ['shared', 'visual', 'text'];

@@ -4,11 +4,9 @@
  * the Backbone interface (forward(mask, rows)), so every backbone works the same way.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { requireSyncReads } from '../engine/host-read';
-import { tripleMarginsKernel } from '../engine/dense-kernels';
-import { projectKernelsActive } from '../engine/kernel-heap';
-import { gatherRows } from '../engine/graph-ops';
 import { Backbone, ModalityMask, TripleBatch } from '../models/backbone';
+import { rowDot, tableMargins } from '../nn/row-dot';
+import { rowsOf } from '../nn/rows';
 
 /** Triples (u, a, b): the margin is score(u, a) - score(u, b). */
 export interface TripleSet {
@@ -28,41 +26,16 @@ export interface Extent {
   numItems: number;
 }
 
-/**
- * Row-wise dot products sum_k A[r, k] B[r, k], with a hand-written gradient (dA = dy B,
- * dB = dy A, dy broadcast over columns): tfjs's stock gradient of sum(mul(A, B), 1) goes through
- * a broadcast of ones and costs ~3x more on the wasm backend.
- */
-export const rowDot = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-  const [a, b, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-  save([a, b]);
-  return {
-    value: tf.sum(tf.mul(a, b), 1),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const d = tf.reshape(dy, [dy.shape[0], 1]);
-      return [tf.mul(d, saved[1]), tf.mul(d, saved[0])];
-    },
-  };
-}) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor1D;
-
 /** Whether tripleMargins computes every item for `triples` triples: when they reach at least half of them. */
 export function marginsNeedAllItems(extent: Extent, triples: number): boolean {
   return 2 * triples >= extent.numItems;
-}
-
-/** [from, from + n) as row indices. */
-function range(from: number, n: number): Int32Array {
-  const r = new Int32Array(n);
-  for (let k = 0; k < n; k++) r[k] = from + k;
-  return r;
 }
 
 /**
  * Margins of each triple set under `mask`, from one forward pass. A side (users or items) with
  * at least as many requested rows as the model has is computed in full and then gathered
  * (cheaper than gathering features row by row, e.g. 10,000 universal items of a 7,050-item
- * data set); otherwise only the requested rows are computed. Differentiable. Row blocks are
- * taken with gathers, not tf.slice (slow on the wasm backend).
+ * data set); otherwise only the requested rows are computed. Differentiable.
  */
 export function tripleMargins(model: Backbone, extent: Extent, mask: ModalityMask, sets: TripleSet[], training: boolean): tf.Tensor1D[] {
   return tf.tidy(() => {
@@ -92,9 +65,9 @@ export function tripleMargins(model: Backbone, extent: Extent, mask: ModalityMas
     let oi = 0;
     for (const t of sets) {
       const n = t.users.length;
-      const u = gatherRows(reps.users, allUsers ? t.users : range(ou, n));
-      const ia = gatherRows(reps.items, allItems ? t.a : range(oi, n));
-      const ib = gatherRows(reps.items, allItems ? t.b : range(oi + n, n));
+      const u = rowsOf(reps.users, allUsers ? t.users : { begin: ou, size: n });
+      const ia = rowsOf(reps.items, allItems ? t.a : { begin: oi, size: n });
+      const ib = rowsOf(reps.items, allItems ? t.b : { begin: oi + n, size: n });
       out.push(rowDot(u, tf.sub(ia, ib) as tf.Tensor2D));
       ou += n;
       oi += 2 * n;
@@ -103,22 +76,7 @@ export function tripleMargins(model: Backbone, extent: Extent, mask: ModalityMas
   });
 }
 
-/**
- * Margins from fixed representation tables (a frozen model's): U[u] . (I[a] - I[b]). No
- * gradient. On wasm and cpu one project kernel computes them without materialising the gathered
- * rows, the same bits as the tensor ops below on wasm (tested).
- */
+/** Margins from fixed representation tables (a frozen model's): U[u] . (I[a] - I[b]). No gradient. */
 export function marginsFromTables(users: tf.Tensor2D, items: tf.Tensor2D, set: TripleSet): tf.Tensor1D {
-  if (projectKernelsActive()) return tripleMarginsKernel(users, items, set.users, set.a, set.b);
-  return tf.tidy(() => rowDot(gatherRows(users, set.users), tf.sub(gatherRows(items, set.a), gatherRows(items, set.b)) as tf.Tensor2D));
-}
-
-/**
- * The values of a 1-D tensor on the host (a copy), read synchronously: CKD's re-weighting, OGM-GE's
- * modulation and the gradient probe need them in the middle of a step (where reads are
- * asynchronous only, CKD and OGM-GE await them in lossAsync instead).
- */
-export function hostValues(t: tf.Tensor): Float32Array {
-  requireSyncReads('A synchronous margin read (the gradient probe)');
-  return Float32Array.from(t.dataSync() as Float32Array);
+  return tableMargins(users, items, set.users, set.a, set.b);
 }

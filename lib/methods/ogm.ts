@@ -41,10 +41,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Dataset, Modality, MODALITIES } from '../data/dataset';
 import { CkdError } from '../errors';
 import { Backbone, TripleBatch } from '../models/backbone';
-import { sharedProjections, sharedProjectionsAsync } from '../models/fixed-features';
 import { bprLoss, tripleScores } from '../train/bpr';
 import { StepContext, StepLoss, TrainingMethod } from '../train/method';
-import { batchTriples, hostValues, tripleMargins } from './margins';
+import { withHostValues } from '../nn/host-values';
+import { batchTriples, tripleMargins } from './margins';
 import { StepTrace } from './step-trace';
 import { ValuesOf, bool, choice, defaultsOf, int, num, resolveOptions } from '../options/spec';
 
@@ -140,24 +140,12 @@ export class OgmGeMethod implements TrainingMethod {
     return epoch >= this.options.windowStart && epoch <= this.options.windowEnd;
   }
 
-  loss(batch: TripleBatch, ctx: StepContext): StepLoss {
+  /** The forward passes, then the coefficients from the margins' values (read to the host: at once on wasm and cpu, awaited on webgpu). */
+  loss(batch: TripleBatch, ctx: StepContext): StepLoss | Promise<StepLoss> {
     checkMultimodal(ctx);
-    return sharedProjections(() => this.stepLoss(batch, ctx), ctx.model.computesAllItems);
-  }
-
-  /** The loss where tensors can only be read asynchronously (webgpu): the margins are awaited inside the tape. */
-  async lossAsync(batch: TripleBatch, ctx: StepContext): Promise<StepLoss> {
-    checkMultimodal(ctx);
-    return sharedProjectionsAsync(async () => {
-      const f = this.forward(batch, ctx);
-      const [all, visual, text] = await Promise.all([f.all, f.channel.visual, f.channel.text].map(t => t.data() as Promise<Float32Array>));
-      return this.finish(f, ctx, all, { visual, text });
-    }, ctx.model.computesAllItems);
-  }
-
-  private stepLoss(batch: TripleBatch, ctx: StepContext): StepLoss {
     const f = this.forward(batch, ctx);
-    return this.finish(f, ctx, hostValues(f.all), { visual: hostValues(f.channel.visual), text: hostValues(f.channel.text) });
+    return withHostValues({ all: f.all, visual: f.channel.visual, text: f.channel.text },
+      v => this.finish(f, ctx, v.all, { visual: v.visual, text: v.text }));
   }
 
   /** BPR, regularisation, and the fused and per-channel margins of the batch. */

@@ -18,7 +18,7 @@ import * as path from 'path';
 import { Dataset, Modality, MODALITIES } from '../data/dataset';
 import { CkdError, DataError, fsProblem } from '../errors';
 import { writeFileAtomic } from '../io/atomic-write';
-import { datasetFingerprint } from '../experiments/provenance';
+import { datasetFingerprint } from '../data/fingerprint';
 import { NamedWeight, Teacher, TeacherInfo, TeacherPair } from './teacher';
 
 export const TEACHER_FORMAT = 'ckd-teacher';

@@ -9,14 +9,14 @@
  * copy of its weights so that it can be saved (teacher-store.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { requireSyncReads } from '../engine/host-read';
 import { Dataset, Modality, MODALITIES } from '../data/dataset';
 import { CkdError } from '../errors';
-import { datasetFingerprint } from '../experiments/provenance';
+import { datasetFingerprint } from '../data/fingerprint';
 import { Backbone, BackboneOptions, ParameterGroups, TrainMode } from '../models/backbone';
 import { backboneFactory } from '../models/registry';
 import { ProgressSink } from '../train/progress';
 import { TrainOptions, TrainResult, trainModel } from '../train/trainer';
+import { requireSyncReads } from '../nn/host-values';
 import { TripleSet, marginsFromTables } from './margins';
 
 /** One trained variable, named `<group>/<index>` after its place in the backbone's groups. */

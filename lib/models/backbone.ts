@@ -62,12 +62,6 @@ export interface BackboneOptions {
 /** The interface every backbone offers; CKD, GB, OGM and the pilot study only use this. */
 export interface Backbone {
   readonly name: string;
-  /**
-   * True when every forward pass computes all items' representations whatever rows are asked
-   * for (graph backbones): methods that run several passes per step then share the feature
-   * projections between them (sharedProjections).
-   */
-  readonly computesAllItems: boolean;
   /** Width of the final representations. */
   readonly outDim: number;
   readonly groups: ParameterGroups;

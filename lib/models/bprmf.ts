@@ -4,12 +4,12 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Dataset } from '../data/dataset';
-import { gatherRows } from '../engine/graph-ops';
 import { Rng } from '../engine/random';
+import { Matrix, xavierUniform } from '../nn/init';
+import { gatherRows } from '../nn/rows';
 import {
   Backbone, BackboneOptions, ParameterGroups, Representations, RowRequest, TripleBatch, allVariables,
 } from './backbone';
-import { Matrix, xavierUniform } from './init';
 import { num } from '../options/spec';
 import { readModelParams } from './params';
 
@@ -20,7 +20,6 @@ export const BPRMF_PARAMS = {
 
 export class BprMf implements Backbone {
   readonly name = 'bprmf';
-  readonly computesAllItems = false;
   readonly outDim: number;
   readonly groups: ParameterGroups;
   private readonly userId: Matrix;

@@ -14,10 +14,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Dataset, Modality } from '../data/dataset';
-import { gatherRows } from '../engine/graph-ops';
 import { Rng } from '../engine/random';
+import { Matrix, xavierUniform } from '../nn/init';
+import { gatherRows, repeatRow } from '../nn/rows';
 import { BackboneOptions, ModalityMask, keeps } from './backbone';
-import { Matrix, repeatRow, xavierUniform } from './init';
 import { kmeans } from './kmeans';
 import { VBPR_PARAMS, Vbpr } from './vbpr';
 import { int } from '../options/spec';
@@ -61,7 +61,7 @@ export class DeepStyle extends Vbpr {
     this.groups.text.push(this.categoryVectors.text);
   }
 
-  protected override itemContent(m: Modality, mask: ModalityMask, items: Int32Array | undefined, n: number): tf.Tensor2D {
+  protected override itemContent(m: Modality, mask: ModalityMask, items: Int32Array | undefined): tf.Tensor2D {
     return tf.tidy(() => {
       const w = this.proj[m].w;
       const table = this.categoryVectors[m];
@@ -69,8 +69,9 @@ export class DeepStyle extends Vbpr {
         const cats = items ? Int32Array.from(items, i => this.categoryIds[i]) : this.categoryIds;
         return tf.sub(this.features[m].project(w, null, items), gatherRows(table, cats)) as tf.Tensor2D;
       }
+      // The item mean of the style term: mean(f) E - sum_c share_c l_c.
       const meanStyle = tf.sub(this.features[m].projectMean(w, null), tf.matMul(this.categoryShare, table));
-      return repeatRow(meanStyle as tf.Tensor2D, n);
+      return repeatRow(meanStyle as tf.Tensor2D, items ? items.length : this.features[m].rows);
     });
   }
 

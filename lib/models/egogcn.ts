@@ -51,29 +51,27 @@
  * reattn (1), idLayers (3). Reference lr 1e-4 (x0.8 every 50 epochs there), batch 1024.
  * Cost: every forward (each BPR step, each mask) propagates the full graph: 2 branches x (1 + R)
  * attention layers (sddmm, segment softmax, weighted spmm over all directed edges) plus 3 spmm for
- * the ID branch, and projects every item's features. Dense products go through denseLinear,
- * leakyRelu and l2NormalizeRows of ./mmgcn-ops (stock tfjs matMul gradients use wasm's slow
- * transposed products). Measured with the wasm backend, single thread, on this workplace's shared
- * 2-core machine (other jobs running): synthetic 'default' (3,000 users, 1,500 items, 17.7k train
- * interactions), batch 1024: ~3 s per epoch (0.15-0.2 s per step); synthetic 'baby-scale' (Baby's
- * sizes, 4,096/1,024-d features, 120k train interactions): ~1.4 s per step, ~2.8 min per epoch,
- * of which roughly half is the two feature projections of all items (forward and backward).
+ * the ID branch, and projects every item's features (measured times: docs/speed.md).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Dataset, Modality, MODALITIES } from '../data/dataset';
 import { userItemGraph } from '../data/graphs';
-import { concatColumns } from '../engine/dense-kernels';
-import { gatherRows, sddmm, segmentSoftmax, spmm, spmmWeighted } from '../engine/graph-ops';
-import { addSameShape, scale } from '../engine/lean-ops';
+import { CkdError } from '../errors';
 import { Rng } from '../engine/random';
-import { SparseMatrix } from '../engine/sparse-matrix';
+import { leakyRelu } from '../nn/activation';
+import { linear } from '../nn/dense';
+import { add, scale } from '../nn/elementwise';
+import { FixedFeatures } from '../nn/fixed-features';
+import { SparseMatrix, sddmm, segmentSoftmax, spmm, spmmWeighted } from '../nn/graph';
+import { Matrix, Vector, linearBias, linearWeight, xavierNormal } from '../nn/init';
+import { l2NormalizeRows as l2norm } from '../nn/normalize';
+import { repeatRow, rowsOfConcatenated } from '../nn/rows';
+import { itemFeatures, meanRow } from './ablation';
 import {
   Backbone, BackboneFactory, BackboneOptions, ModalityMask, ParameterGroups, Representations, RowRequest,
   TripleBatch, allVariables, keeps,
 } from './backbone';
-import { FixedFeatures } from './fixed-features';
-import { Matrix, Vector, linearBias, linearWeight, repeatRow } from './init';
-import { denseLinear, idPrefRegularization, l2NormalizeRows as l2norm, leakyRelu } from './mmgcn-ops';
+import { idPrefRegularization } from './id-pref-regularization';
 import { readModelParams as readParams } from './params';
 import { ValuesOf, int, num } from '../options/spec';
 
@@ -95,7 +93,6 @@ const LEAKY_SLOPE = 0.01;
 
 export class EgoGcn implements Backbone {
   readonly name = 'egogcn';
-  readonly computesAllItems = true;
   readonly outDim: number;
   readonly groups: ParameterGroups;
   readonly params: Readonly<EgoGcnParams>;
@@ -110,8 +107,6 @@ export class EgoGcn implements Backbone {
   /** Gate of branch m, applied to the other modality's inputs. */
   private readonly gate: Record<Modality, { w: Matrix; b: Vector }>;
   private readonly features: Record<Modality, FixedFeatures>;
-  /** Node ids of all users and of all items. */
-  private readonly ranges: { users: Int32Array; items: Int32Array };
 
   constructor(data: Dataset, opts: BackboneOptions) {
     this.params = readParams('egogcn', EGOGCN_PARAMS, opts.params);
@@ -120,16 +115,12 @@ export class EgoGcn implements Backbone {
     this.numUsers = data.numUsers;
     this.numItems = data.numItems;
     const n = data.numUsers + data.numItems;
-    this.ranges = {
-      users: Int32Array.from({ length: data.numUsers }, (_, k) => k),
-      items: Int32Array.from({ length: data.numItems }, (_, k) => data.numUsers + k),
-    };
     const rng = new Rng(opts.seed).fork('egogcn');
     this.graph = new SparseMatrix(userItemGraph(data.train, data.numUsers, data.numItems, 'sym'));
-    this.idEmb = xavierNormal(rng.fork('id'), n, d, false);
+    this.idEmb = xavierNormal(rng.fork('id'), n, d);
     this.pref = {
-      visual: xavierNormal(rng.fork('pref_v'), data.numUsers, d, true),
-      text: xavierNormal(rng.fork('pref_t'), data.numUsers, d, true),
+      visual: xavierNormal(rng.fork('pref_v'), data.numUsers, d, { unitRows: true }),
+      text: xavierNormal(rng.fork('pref_t'), data.numUsers, d, { unitRows: true }),
     };
     this.features = {
       visual: new FixedFeatures(data.features.visual),
@@ -149,13 +140,11 @@ export class EgoGcn implements Backbone {
 
   /** [L2norm(P_m); F_m] for all nodes, with modality m mean-ablated unless the mask keeps it. */
   private inputs(m: Modality, mask: ModalityMask): tf.Tensor2D {
-    const { w, b } = this.proj[m];
     const encode = (z: tf.Tensor2D) => l2norm(leakyRelu(z, LEAKY_SLOPE));
     const prefNorm = l2norm(this.pref[m]);
-    if (keeps(mask, m)) return tf.concat([prefNorm, encode(this.features[m].project(w, b))], 0);
-    const meanPref = l2norm(tf.mean(prefNorm, 0, true) as tf.Tensor2D);
-    const meanItem = encode(this.features[m].projectMean(w, b));
-    return tf.concat([repeatRow(meanPref, this.numUsers), repeatRow(meanItem, this.numItems)], 0);
+    // Ablated: the mean of the normalised preference rows, renormalised (a mean of unit rows is not one).
+    const users = keeps(mask, m) ? prefNorm : repeatRow(l2norm(meanRow(prefNorm)), this.numUsers);
+    return tf.concat([users, itemFeatures(mask, m, this.features[m], this.proj[m], undefined, encode)], 0);
   }
 
   /** Softmax over each target's in-edges of <p_target, q_source>. */
@@ -167,12 +156,12 @@ export class EgoGcn implements Backbone {
   private branch(m: Modality, x: tf.Tensor2D, y: tf.Tensor2D): tf.Tensor2D {
     const A = this.graph;
     const { w, b } = this.gate[m];
-    const gated = tf.mul(tf.sigmoid(denseLinear(y, w, b)), y);
-    const modulated = scale(addSameShape(x, gated as tf.Tensor2D), 1 / MODALITIES.length);
+    const gated = tf.mul(tf.sigmoid(linear(y, w, b)), y);
+    const modulated = scale(add(x, gated as tf.Tensor2D), 1 / MODALITIES.length);
     const alpha = this.params.reattn ? this.attention(x, modulated) : this.attention(x, x);
     let h = l2norm(spmmWeighted(A, alpha, modulated));
     for (let r = 0; r < this.params.routing; r++) {
-      h = l2norm(addSameShape(h, spmmWeighted(A, this.attention(h, h), h)));
+      h = l2norm(add(h, spmmWeighted(A, this.attention(h, h), h)));
     }
     return h;
   }
@@ -182,7 +171,7 @@ export class EgoGcn implements Backbone {
     let sum = e;
     for (let k = 0; k < this.params.idLayers; k++) {
       e = spmm(this.graph, e);
-      sum = addSameShape(sum, e);
+      sum = add(sum, e);
     }
     return sum;
   }
@@ -193,13 +182,9 @@ export class EgoGcn implements Backbone {
       const x = { visual: this.inputs('visual', mask), text: this.inputs('text', mask) };
       const parts = [this.idBranch(), this.branch('visual', x.visual, x.text), this.branch('text', x.text, x.visual)];
       const U = this.numUsers;
-      // Rows are gathered from each part before concatenating: the gradient of a concat along
-      // columns of the full N x 192 matrix (a split) is slow on the wasm backend. All rows are
-      // gathered too (a range): slightly cheaper than tf.slice forward + backward on wasm.
-      const pick = (idx: Int32Array) => concatColumns(parts.map(t => gatherRows(t, idx)));
       return {
-        users: pick(rows.users ?? this.ranges.users),
-        items: pick(rows.items ? rows.items.map(i => i + U) : this.ranges.items),
+        users: rowsOfConcatenated(parts, rows.users ?? { begin: 0, size: U }),
+        items: rowsOfConcatenated(parts, rows.items ? rows.items.map(i => i + U) : { begin: U, size: this.numItems }),
       };
     });
   }
@@ -216,22 +201,3 @@ export class EgoGcn implements Backbone {
 }
 
 export const egogcnFactory: BackboneFactory = (data, opts) => new EgoGcn(data, opts);
-
-/** torch.nn.init.xavier_normal_ on a (rows x cols) table, optionally with unit-norm rows. */
-function xavierNormal(rng: Rng, rows: number, cols: number, unitRows: boolean): Matrix {
-  const std = Math.sqrt(2 / (rows + cols));
-  const a = new Float32Array(rows * cols);
-  for (let k = 0; k < a.length; k++) a[k] = rng.normal() * std;
-  if (unitRows) {
-    for (let r = 0; r < rows; r++) {
-      let ss = 0;
-      for (let c = 0; c < cols; c++) ss += a[r * cols + c] ** 2;
-      const inv = 1 / Math.max(Math.sqrt(ss), 1e-12);
-      for (let c = 0; c < cols; c++) a[r * cols + c] *= inv;
-    }
-  }
-  const init = tf.tensor2d(a, [rows, cols]);
-  const v = tf.variable(init, true);
-  init.dispose();
-  return v;
-}

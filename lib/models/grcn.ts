@@ -47,18 +47,21 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Dataset, Modality, MODALITIES } from '../data/dataset';
 import { userItemGraph } from '../data/graphs';
-import { concatColumns } from '../engine/dense-kernels';
-import { gatherRows, sddmm, segmentSoftmax, spmmWeighted } from '../engine/graph-ops';
-import { addSameShape } from '../engine/lean-ops';
+import { CkdError } from '../errors';
 import { Rng } from '../engine/random';
-import { SparseMatrix } from '../engine/sparse-matrix';
+import { leakyRelu } from '../nn/activation';
+import { add, maximum } from '../nn/elementwise';
+import { FixedFeatures } from '../nn/fixed-features';
+import { SparseMatrix, sddmm, segmentSoftmax, spmmWeighted } from '../nn/graph';
+import { Matrix, Vector, linearBias, linearWeight, xavierNormal } from '../nn/init';
+import { l2NormalizeRows } from '../nn/normalize';
+import { gatherRows, rowsOfConcatenated } from '../nn/rows';
+import { itemFeatures, userPreferences } from './ablation';
 import {
   Backbone, BackboneFactory, BackboneOptions, ModalityMask, ParameterGroups, Representations, RowRequest,
   TripleBatch, allVariables, keeps,
 } from './backbone';
-import { FixedFeatures } from './fixed-features';
-import { Matrix, Vector, linearBias, linearWeight, repeatRow } from './init';
-import { idPrefRegularization, l2NormalizeRows, leakyRelu, xavierNormal } from './mmgcn-ops';
+import { idPrefRegularization } from './id-pref-regularization';
 import { readModelParams } from './params';
 import { ValuesOf, num } from '../options/spec';
 
@@ -77,7 +80,6 @@ const LEAKY_SLOPE = 0.01;
 
 export class Grcn implements Backbone {
   readonly name = 'grcn';
-  readonly computesAllItems = true;
   readonly outDim: number;
   readonly groups: ParameterGroups;
   readonly params: Readonly<GrcnParams>;
@@ -111,8 +113,8 @@ export class Grcn implements Backbone {
     };
     const M = MODALITIES.length;
     this.conf = {
-      visual: xavierNormal(rng.fork('conf_v'), n, 1, n + M),
-      text: xavierNormal(rng.fork('conf_t'), n, 1, n + M),
+      visual: xavierNormal(rng.fork('conf_v'), n, 1, { fan: n + M }),
+      text: xavierNormal(rng.fork('conf_t'), n, 1, { fan: n + M }),
     };
     this.features = {
       visual: new FixedFeatures(data.features.visual),
@@ -140,19 +142,18 @@ export class Grcn implements Backbone {
         content.push(rep);
         scaled.push(edgeScore);
       }
-      // w = ReLU(max_m s_m) with max(a, b) = b + ReLU(a - b): tfjs-wasm's Maximum kernel is slow.
+      // w = ReLU(max_m s_m)
       let best = scaled[0];
-      for (let k = 1; k < scaled.length; k++) best = tf.add(scaled[k], tf.relu(tf.sub(best, scaled[k])));
+      for (let k = 1; k < scaled.length; k++) best = maximum(best, scaled[k]);
       const w = tf.relu(best) as tf.Tensor1D;
       const x = l2NormalizeRows(this.idEmb);
       const h1 = spmmWeighted(this.graph, w, x);
       const h2 = spmmWeighted(this.graph, w, h1);
-      const blocks = [addSameShape(addSameShape(x, h1), h2), ...content];
-      // Batch rows are gathered per block and then concatenated: a column concat (and its
-      // gradient, a column split) of all N rows costs more on wasm than the whole gather.
-      const pick = (idx: Int32Array | undefined, from: number, count: number): tf.Tensor2D => concatColumns(
-        blocks.map(b => idx ? gatherRows(b, from ? idx.map(i => i + from) : idx) : tf.slice(b, [from, 0], [count, -1]) as tf.Tensor2D));
-      return { users: pick(rows.users, 0, U), items: pick(rows.items, U, this.numItems) };
+      const blocks = [add(add(x, h1), h2), ...content];
+      return {
+        users: rowsOfConcatenated(blocks, rows.users ?? { begin: 0, size: U }),
+        items: rowsOfConcatenated(blocks, rows.items ? rows.items.map(i => i + U) : { begin: U, size: this.numItems }),
+      };
     });
   }
 
@@ -161,13 +162,12 @@ export class Grcn implements Backbone {
    * modality's inputs (features, preferences, confidence column) are mean-ablated when masked.
    */
   private contentBranch(m: Modality, mask: ModalityMask): { rep: tf.Tensor2D; edgeScore: tf.Tensor1D } {
-    const { w, b } = this.proj[m];
     const kept = keeps(mask, m);
-    const pref = kept ? this.pref[m] : repeatRow(tf.mean(this.pref[m], 0, true) as tf.Tensor2D, this.numUsers);
-    const feat = kept ? this.features[m].project(w, b) : repeatRow(this.features[m].projectMean(w, b), this.numItems);
+    const pref = userPreferences(mask, m, this.pref[m]);
+    const feat = itemFeatures(mask, m, this.features[m], this.proj[m]);
     const h = tf.concat([l2NormalizeRows(pref), l2NormalizeRows(leakyRelu(feat, LEAKY_SLOPE))], 0) as tf.Tensor2D;
     const alpha = segmentSoftmax(this.graph, sddmm(this.graph, h, h));
-    const rep = addSameShape(h, spmmWeighted(this.graph, alpha, h));
+    const rep = add(h, spmmWeighted(this.graph, alpha, h));
     const conf = kept
       ? tf.reshape(gatherRows(this.conf[m], this.edgeSource), [this.graph.nnz]) as tf.Tensor1D
       : tf.mean(this.conf[m]);

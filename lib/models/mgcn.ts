@@ -38,36 +38,31 @@
  * Hyper-parameters (opts.params): cl (0.01, the middle of the authors' grid {0.001, 0.01, 0.1}),
  * tau (0.2), reg (1e-4, reg_weight), knnK (10), uiLayers (2, n_ui_layers), iiLayers (1, n_layers).
  * Reference training: lr 1e-3, batch 2048, Adam.
- * Construction cost: the two kNN graphs (plain JavaScript, lib/data/knn): fast on the synthetic
- * 'tiny'/'default' sets, ~85 s (4,096-d visual) + ~29 s (1,024-d text) on Baby's 7,050 items
- * (measured 121 s for both on the baby-scale synthetic set, machine shared). They are cached per
- * feature array (a WeakMap keyed by the FeatureMatrix's data), so the teachers and the student of one
- * run, built on the same Dataset object, pay this once per process.
+ * Construction: the two kNN graphs (lib/data/knn) are built from the raw features, once per
+ * feature array and k (a WeakMap keyed by the FeatureMatrix's data), so the teachers and the
+ * student of one run, built on the same Dataset object, pay for them once per process.
  * Training cost: every forward propagates the full graphs and projects every item's features; the
- * contrastive term costs O(B^2 d) per step (two B x B similarity matrices). Dense products avoid the
- * wasm backend's slow transposed matMul variants (./mgcn-ops, and denseLinear of ./mmgcn-ops).
- * Measured with the wasm backend, single thread, shared 2-core machine: synthetic 'default'
- * (3,000 users, 1,500 items, 17.7k train interactions) ~4 s per epoch at batch 2048 or 1024;
- * synthetic 'baby-scale' (Baby's sizes and feature widths) ~1.5 s per step at batch 2048, ~1.5 min
- * per epoch.
+ * contrastive term costs O(B^2 d) per step (two B x B similarity matrices). Measured times:
+ * docs/speed.md.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Dataset, FeatureMatrix, Modality, MODALITIES } from '../data/dataset';
 import { userItemGraph } from '../data/graphs';
 import { itemKnnGraph } from '../data/knn';
-import { CsrMatrix } from '../engine/csr';
-import { gatherRows, spmm } from '../engine/graph-ops';
-import { addSameShape } from '../engine/lean-ops';
+import { CkdError } from '../errors';
 import { Rng } from '../engine/random';
-import { SparseMatrix } from '../engine/sparse-matrix';
+import { linear, matMul, matMulTransposeB } from '../nn/dense';
+import { add } from '../nn/elementwise';
+import { FixedFeatures } from '../nn/fixed-features';
+import { CsrMatrix, SparseMatrix, spmm } from '../nn/graph';
+import { Matrix, Vector, linearBias, linearWeight, xavierUniform } from '../nn/init';
+import { l2NormalizeRows as l2norm } from '../nn/normalize';
+import { rowsOf } from '../nn/rows';
+import { itemFeaturesOrMean } from './ablation';
 import {
   Backbone, BackboneFactory, BackboneOptions, ModalityMask, ParameterGroups, Representations, RowRequest,
   TripleBatch, allVariables, keeps,
 } from './backbone';
-import { FixedFeatures } from './fixed-features';
-import { Matrix, Vector, linearBias, linearWeight, xavierUniform } from './init';
-import { matMulFast, matMulTransBFast } from './mgcn-ops';
-import { denseLinear, l2NormalizeRows as l2norm } from './mmgcn-ops';
 import { readModelParams as readParams } from './params';
 import { ValuesOf, int, num } from '../options/spec';
 
@@ -91,7 +86,6 @@ interface Linear { w: Matrix; b: Vector }
 
 export class Mgcn implements Backbone {
   readonly name = 'mgcn';
-  readonly computesAllItems = true;
   readonly outDim: number;
   readonly groups: ParameterGroups;
   readonly params: Readonly<MgcnParams>;
@@ -109,18 +103,12 @@ export class Mgcn implements Backbone {
   private readonly purifier: Record<Modality, Linear>;
   private readonly prefer: Record<Modality, Linear>;
   private readonly query: { w1: Matrix; b1: Vector; w2: Matrix };
-  /** Node ids of all users and of all items. */
-  private readonly ranges: { users: Int32Array; items: Int32Array };
 
   constructor(data: Dataset, opts: BackboneOptions) {
     this.params = readParams('mgcn', MGCN_PARAMS, opts.params);
     const d = (this.outDim = opts.dim ?? 64);
     this.numUsers = data.numUsers;
     this.numItems = data.numItems;
-    this.ranges = {
-      users: Int32Array.from({ length: data.numUsers }, (_, k) => k),
-      items: Int32Array.from({ length: data.numItems }, (_, k) => data.numUsers + k),
-    };
     const rng = new Rng(opts.seed).fork('mgcn');
     const sym = userItemGraph(data.train, data.numUsers, data.numItems, 'sym');
     this.adj = new SparseMatrix(sym);
@@ -157,9 +145,8 @@ export class Mgcn implements Backbone {
   /** M_m = [R_hat I_m; I_m] for all nodes, modality m mean-ablated unless the mask keeps it. */
   private itemView(m: Modality, mask: ModalityMask): tf.Tensor2D {
     const kept = keeps(mask, m);
-    const { w, b } = this.proj[m];
-    const feats = kept ? this.features[m].project(w, b) : this.features[m].projectMean(w, b);
-    const gate = tf.sigmoid(denseLinear(feats, this.purifier[m].w, this.purifier[m].b));
+    const feats = itemFeaturesOrMean(mask, m, this.features[m], this.proj[m]);
+    const gate = tf.sigmoid(linear(feats, this.purifier[m].w, this.purifier[m].b));
     // Ablated: one gate row for all items (a broadcast product; its gradient is a column sum).
     let items = tf.mul(this.itemId, gate) as tf.Tensor2D;
     // Ablated: the kNN graph is the identity, so the item-item propagation leaves v~ as it is.
@@ -169,7 +156,7 @@ export class Mgcn implements Backbone {
 
   /** Per-node attention logit of the fuser, w2 . tanh(W1 M + b1) (N x 1). */
   private attentionLogit(M: tf.Tensor2D): tf.Tensor2D {
-    return matMulFast(tf.tanh(denseLinear(M, this.query.w1, this.query.b1)), this.query.w2);
+    return matMul(tf.tanh(linear(M, this.query.w1, this.query.b1)), this.query.w2);
   }
 
   /**
@@ -184,7 +171,7 @@ export class Mgcn implements Backbone {
       let sum = e0;
       for (let l = 0; l < this.params.uiLayers; l++) {
         e = spmm(this.adj, e);
-        sum = addSameShape(sum, e);
+        sum = add(sum, e);
       }
       const H = tf.div(sum, this.params.uiLayers + 1) as tf.Tensor2D;
 
@@ -193,24 +180,23 @@ export class Mgcn implements Backbone {
       // softmax over the two modalities = sigmoid of the difference of the logits.
       const betaV = tf.sigmoid(tf.sub(this.attentionLogit(Mv), this.attentionLogit(Mt)));
       const common = tf.add(Mt, tf.mul(betaV, tf.sub(Mv, Mt))); // beta_v Mv + (1 - beta_v) Mt
-      const preferGate = (m: Modality) => tf.sigmoid(denseLinear(H, this.prefer[m].w, this.prefer[m].b));
+      const preferGate = (m: Modality) => tf.sigmoid(linear(H, this.prefer[m].w, this.prefer[m].b));
       const side = tf.div(tf.addN([
         tf.mul(preferGate('visual'), tf.sub(Mv, common)),
         tf.mul(preferGate('text'), tf.sub(Mt, common)),
         common,
       ]), 3) as tf.Tensor2D;
-      const z = addSameShape(H, side as tf.Tensor2D);
+      const z = add(H, side as tf.Tensor2D);
 
-      // All rows are gathered too (a range): slightly cheaper than tf.slice forward + backward on wasm.
-      const userIdx = rows.users ?? this.ranges.users;
-      const itemIdx = rows.items ? rows.items.map(i => i + U) : this.ranges.items;
-      const out: Representations & tf.TensorContainerObject = { users: gatherRows(z, userIdx), items: gatherRows(z, itemIdx) };
+      const userIdx = rows.users ?? { begin: 0, size: U };
+      const itemIdx = rows.items ? rows.items.map(i => i + U) : { begin: U, size: this.numItems };
+      const out: Representations & tf.TensorContainerObject = { users: rowsOf(z, userIdx), items: rowsOf(z, itemIdx) };
       if (training) {
         out.aux = {
-          sideUsers: gatherRows(side, userIdx),
-          hUsers: gatherRows(H, userIdx),
-          sideItems: gatherRows(side, itemIdx),
-          hItems: gatherRows(H, itemIdx),
+          sideUsers: rowsOf(side, userIdx),
+          hUsers: rowsOf(H, userIdx),
+          sideItems: rowsOf(side, itemIdx),
+          hItems: rowsOf(H, itemIdx),
         };
       }
       return out;
@@ -262,7 +248,7 @@ function infoNce(a: tf.Tensor2D, b: tf.Tensor2D, tau: number): tf.Scalar {
   const nb = l2norm(b);
   const pos = tf.mul(tf.sum(tf.mul(na, nb), 1), 1 / tau);
   // Cosines are in [-1, 1]: exp(cos / tau) cannot overflow for any sensible tau.
-  const total = tf.log(tf.sum(tf.exp(tf.mul(matMulTransBFast(na, nb), 1 / tau)), 1));
+  const total = tf.log(tf.sum(tf.exp(tf.mul(matMulTransposeB(na, nb), 1 / tau)), 1));
   return tf.mean(tf.sub(total, pos)) as tf.Scalar;
 }
 

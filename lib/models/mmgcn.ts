@@ -37,17 +37,21 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { Dataset, Modality, MODALITIES } from '../data/dataset';
 import { userItemGraph } from '../data/graphs';
-import { gatherRows, spmm } from '../engine/graph-ops';
-import { addSameShape, scale } from '../engine/lean-ops';
+import { CkdError } from '../errors';
 import { Rng } from '../engine/random';
-import { SparseMatrix } from '../engine/sparse-matrix';
+import { leakyRelu } from '../nn/activation';
+import { linear } from '../nn/dense';
+import { add, mean } from '../nn/elementwise';
+import { FixedFeatures } from '../nn/fixed-features';
+import { SparseMatrix, spmm } from '../nn/graph';
+import { Matrix, Vector, linearBias, linearWeight, xavierNormal, xavierUniform } from '../nn/init';
+import { l2NormalizeRows } from '../nn/normalize';
+import { gatherRows } from '../nn/rows';
+import { itemFeatures, userPreferences } from './ablation';
 import {
   Backbone, BackboneFactory, BackboneOptions, ModalityMask, ParameterGroups, Representations, RowRequest,
-  TripleBatch, allVariables, keeps,
+  TripleBatch, allVariables,
 } from './backbone';
-import { FixedFeatures } from './fixed-features';
-import { Matrix, Vector, linearBias, linearWeight, repeatRow, xavierUniform } from './init';
-import { denseLinear, l2NormalizeRows, leakyRelu, xavierNormal } from './mmgcn-ops';
 import { readModelParams } from './params';
 import { ValuesOf, int, num } from '../options/spec';
 
@@ -71,7 +75,6 @@ interface GcnLayer { conv: Dense; lin: Dense; g: Dense }
 
 export class Mmgcn implements Backbone {
   readonly name = 'mmgcn';
-  readonly computesAllItems = true;
   readonly outDim: number;
   readonly groups: ParameterGroups;
   readonly params: Readonly<MmgcnParams>;
@@ -126,7 +129,7 @@ export class Mmgcn implements Backbone {
       const U = this.numUsers;
       const idEmb = tf.concat([this.userId, this.itemId], 0) as tf.Tensor2D;
       const [v, t] = MODALITIES.map(m => this.branch(m, mask, idEmb));
-      const rep = scale(addSameShape(v, t), 0.5);
+      const rep = mean(v, t);
       if (!rows.users && !rows.items) {
         return { users: tf.slice(rep, [0, 0], [U, -1]), items: tf.slice(rep, [U, 0], [this.numItems, -1]) };
       }
@@ -138,21 +141,13 @@ export class Mmgcn implements Backbone {
 
   /** One modality's GCN over all nodes (N x d); the modality's inputs are mean-ablated when masked. */
   private branch(m: Modality, mask: ModalityMask, idEmb: tf.Tensor2D): tf.Tensor2D {
-    const { w, b } = this.proj[m];
-    let pref: tf.Tensor2D;
-    let feat: tf.Tensor2D;
-    if (keeps(mask, m)) {
-      pref = this.pref[m];
-      feat = this.features[m].project(w, b);
-    } else {
-      pref = repeatRow(tf.mean(this.pref[m], 0, true) as tf.Tensor2D, this.numUsers);
-      feat = repeatRow(this.features[m].projectMean(w, b), this.numItems);
-    }
+    const pref = userPreferences(mask, m, this.pref[m]);
+    const feat = itemFeatures(mask, m, this.features[m], this.proj[m]);
     let x = l2NormalizeRows(tf.concat([pref, feat], 0) as tf.Tensor2D);
     for (const layer of this.gcn[m]) {
-      const h = leakyRelu(spmm(this.graph, denseLinear(x, layer.conv.w, layer.conv.b)), LEAKY_SLOPE);
-      const xHat = addSameShape(leakyRelu(denseLinear(x, layer.lin.w, layer.lin.b), LEAKY_SLOPE), idEmb);
-      x = leakyRelu(addSameShape(denseLinear(h, layer.g.w, layer.g.b), xHat), LEAKY_SLOPE);
+      const h = leakyRelu(spmm(this.graph, linear(x, layer.conv.w, layer.conv.b)), LEAKY_SLOPE);
+      const xHat = add(leakyRelu(linear(x, layer.lin.w, layer.lin.b), LEAKY_SLOPE), idEmb);
+      x = leakyRelu(add(linear(h, layer.g.w, layer.g.b), xHat), LEAKY_SLOPE);
     }
     return x;
   }

@@ -10,15 +10,15 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Dataset, Modality, MODALITIES } from '../data/dataset';
-import { concatColumns } from '../engine/dense-kernels';
-import { gatherRows } from '../engine/graph-ops';
 import { Rng } from '../engine/random';
-import { FixedFeatures } from './fixed-features';
+import { FixedFeatures } from '../nn/fixed-features';
+import { Matrix, Vector, linearBias, linearWeight, xavierUniform } from '../nn/init';
+import { concatColumns, gatherRows } from '../nn/rows';
+import { itemFeatures, userPreferences } from './ablation';
 import {
   Backbone, BackboneOptions, ModalityMask, ParameterGroups, Representations, RowRequest,
-  TripleBatch, allVariables, keeps,
+  TripleBatch, allVariables,
 } from './backbone';
-import { Matrix, Vector, linearBias, linearWeight, repeatRow, xavierUniform } from './init';
 import { OptionSpecs, num } from '../options/spec';
 import { readModelParams } from './params';
 
@@ -29,7 +29,6 @@ export const VBPR_PARAMS = {
 
 export class Vbpr implements Backbone {
   readonly name: string = 'vbpr';
-  readonly computesAllItems = false;
   readonly outDim: number;
   readonly groups: ParameterGroups;
   protected readonly dim: number;
@@ -74,27 +73,17 @@ export class Vbpr implements Backbone {
 
   variables(): tf.Variable[] { return allVariables(this.groups); }
 
-  /** Item content part of modality m for the requested items (all when omitted). */
-  protected itemContent(m: Modality, mask: ModalityMask, items: Int32Array | undefined, n: number): tf.Tensor2D {
-    const { w, b } = this.proj[m];
-    if (keeps(mask, m)) return this.features[m].project(w, b, items);
-    return repeatRow(this.features[m].projectMean(w, b), n);
-  }
-
-  protected userPart(m: Modality, mask: ModalityMask, users: Int32Array | undefined, n: number): tf.Tensor2D {
-    const table = this.pref[m];
-    if (keeps(mask, m)) return (users ? gatherRows(table, users) : table) as tf.Tensor2D;
-    return repeatRow(tf.mean(table, 0, true), n);
+  /** Item content part of modality m for the requested items (all when omitted), mean-ablated unless the mask keeps m. */
+  protected itemContent(m: Modality, mask: ModalityMask, items: Int32Array | undefined): tf.Tensor2D {
+    return itemFeatures(mask, m, this.features[m], this.proj[m], items);
   }
 
   forward(mask: ModalityMask, rows: RowRequest = {}): Representations {
     return tf.tidy(() => {
-      const nu = rows.users ? rows.users.length : this.userId.shape[0];
-      const ni = rows.items ? rows.items.length : this.itemId.shape[0];
       const uid = (rows.users ? gatherRows(this.userId, rows.users) : this.userId) as tf.Tensor2D;
       const iid = (rows.items ? gatherRows(this.itemId, rows.items) : this.itemId) as tf.Tensor2D;
-      const users = concatColumns([uid, ...MODALITIES.map(m => this.userPart(m, mask, rows.users, nu))]);
-      const items = concatColumns([iid, ...MODALITIES.map(m => this.itemContent(m, mask, rows.items, ni))]);
+      const users = concatColumns([uid, ...MODALITIES.map(m => userPreferences(mask, m, this.pref[m], rows.users))]);
+      const items = concatColumns([iid, ...MODALITIES.map(m => this.itemContent(m, mask, rows.items))]);
       return { users, items };
     });
   }

@@ -36,7 +36,7 @@ import { CkdError, DataError } from '../errors';
 import { writeFileAtomic } from '../io/atomic-write';
 import { EarlyStopping } from './early-stopping';
 import type { TrainingMethod } from './method';
-import type { EpochRecord } from './trainer';
+import type { EpochRecord } from './history';
 import { WeightsSnapshot } from './weights-snapshot';
 
 export const CHECKPOINT_FORMAT = 'ckd-train-checkpoint/1';

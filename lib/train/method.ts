@@ -42,14 +42,20 @@ export interface EpochContext {
  */
 export interface TrainingMethod {
   readonly name: string;
-  loss(batch: TripleBatch, ctx: StepContext): StepLoss;
+  /**
+   * The step's loss. A method that reads tensor values in the middle of its loss (CKD's
+   * re-weighting, OGM-GE's modulation) reads them through lib/nn's withHostValues: the loss is
+   * then ready at once where the backend reads synchronously (wasm, cpu), and a Promise where it
+   * does not (webgpu), which the trainer awaits inside the tape. Nothing else may be pending.
+   */
+  loss(batch: TripleBatch, ctx: StepContext): StepLoss | Promise<StepLoss>;
   transformGradients?(grads: Record<string, tf.Tensor>, ctx: StepContext): Record<string, tf.Tensor>;
   /**
-   * `loss` for backends that read tensors only asynchronously (webgpu), for a method that reads
-   * host values in the middle of its loss (CKD's re-weighting, OGM-GE's modulation): the same
-   * computation with those reads awaited. The trainer's tape waits across them.
+   * Whether the step's forward passes together reach (nearly) every item, as CKD's thousands of
+   * universal triples do: the trainer then projects each modality's fixed features for all items
+   * once per step and lets every pass gather from that (lib/nn/fixed-features.ts). Default false.
    */
-  lossAsync?(batch: TripleBatch, ctx: StepContext): Promise<StepLoss>;
+  readsEveryItem?(batch: TripleBatch, ctx: StepContext): boolean;
   /**
    * The interactions the trainer draws BPR batches from; default data.train. GB holds part of
    * the train interactions out to estimate its weights on.
@@ -62,13 +68,25 @@ export interface TrainingMethod {
   dispose?(): void;
 }
 
+/**
+ * A loss that must be ready now: where host reads are synchronous (lib/nn's hostReadsSync) every
+ * method's loss is; a pending one is refused.
+ */
+export function settled(l: StepLoss | Promise<StepLoss>, method = 'the training method'): StepLoss {
+  if (l instanceof Promise) {
+    l.catch(() => undefined);
+    throw new Error(`${method}: the loss is pending where host reads are synchronous (a loss may wait only on withHostValues, lib/nn/host-values.ts)`);
+  }
+  return l;
+}
+
 /** The backbone alone: BPR plus the backbone's own regularisation, under the training mask. */
-export const plainMethod: TrainingMethod = {
+export const plainMethod = {
   name: 'plain',
-  loss(batch, ctx) {
+  loss(batch: TripleBatch, ctx: StepContext): StepLoss {
     const { pos, neg, reps } = tripleScores(ctx.model, ctx.mask, batch, true);
     const bpr = bprLoss(pos, neg);
     const reg = ctx.model.regularization(batch, reps);
     return { total: tf.add(bpr, reg), terms: { bpr, reg } };
   },
-};
+} satisfies TrainingMethod;

@@ -1,18 +1,23 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { readScalars, syncReadsAvailable } from '../engine/host-read';
+import { readScalars } from '../engine/host-read';
 import { Dataset } from '../data/dataset';
 import { BprSampling, TripleSampler } from '../data/samplers';
 import { CkdError } from '../errors';
 import { Rng } from '../engine/random';
 import { Backbone, MASKS, ModalityMask, TrainMode, maskOfMode } from '../models/backbone';
 import { EarlyStopping } from './early-stopping';
-import { StepContext, StepLoss, TrainingMethod, plainMethod } from './method';
+import { StepContext, StepLoss, TrainingMethod, plainMethod, settled } from './method';
 import { ProgressSink, silentProgress } from './progress';
+import { EpochRecord } from './history';
 import { MetricsByMask, NdcgVariant, evaluateBackbone } from './validate';
+
+export type { EpochRecord } from './history';
 import { WeightsSnapshot } from './weights-snapshot';
 import { JsonValue, captureCheckpoint, checkIdentity, readCheckpointIfExists, restoreCheckpoint, writeCheckpoint } from './checkpoint';
 import { adam } from './adam';
 import { leanVariableGrads, leanVariableGradsAsync } from './lean-gradients';
+import { sharingProjections } from '../nn/fixed-features';
+import { hostReadsSync } from '../nn/host-values';
 
 export interface TrainOptions {
   mode: TrainMode;
@@ -46,18 +51,6 @@ export interface TrainOptions {
 export const TRAIN_DEFAULTS = {
   epochs: 200, lr: 5e-4, batchSize: 1024, evalEvery: 5, patience: 10, ks: [10, 20],
 } as const;
-
-export interface EpochRecord {
-  epoch: number;
-  /** Mean of each loss term over the epoch's steps. */
-  loss: Record<string, number>;
-  seconds: number;
-  /** Validation metrics under every mask, on validation epochs. */
-  val?: MetricsByMask;
-  diagnostics?: Record<string, number>;
-  /** What TrainOptions.probe measured after the epoch. */
-  probe?: Record<string, number>;
-}
 
 export interface TrainResult {
   bestEpoch: number;
@@ -107,7 +100,7 @@ export function trainIdentity(o: TrainOptions): Record<string, JsonValue> {
  */
 export async function trainModel(model: Backbone, data: Dataset, opts: TrainOptions): Promise<TrainResult> {
   checkTrainOptions(opts);
-  const method = opts.method ?? plainMethod;
+  const method: TrainingMethod = opts.method ?? plainMethod;
   const progress = opts.progress ?? silentProgress;
   const ks = opts.ks ?? [...TRAIN_DEFAULTS.ks];
   if (!ks.includes(20)) ks.push(20);
@@ -230,9 +223,11 @@ export async function runStep(
     for (const [k, t] of Object.entries(terms)) kept[k] = tf.keep(t);
     return total;
   };
-  const { value, grads } = method.lossAsync && !syncReadsAvailable()
-    ? await leanVariableGradsAsync(async () => keepTerms(await method.lossAsync!(batch, ctx)), vars)
-    : leanVariableGrads(() => keepTerms(method.loss(batch, ctx)), vars);
+  // The step's forward passes share their feature projections (lib/nn/fixed-features.ts).
+  const loss = () => sharingProjections(() => method.loss(batch, ctx), method.readsEveryItem?.(batch, ctx) ?? false);
+  const { value, grads } = hostReadsSync()
+    ? leanVariableGrads(() => keepTerms(settled(loss(), `method '${method.name}'`)), vars)
+    : await leanVariableGradsAsync(async () => keepTerms(await loss()), vars);
   const applied = method.transformGradients ? method.transformGradients(grads, ctx) : grads;
   optimizer.applyGradients(applied);
   tf.dispose(Object.values(grads));

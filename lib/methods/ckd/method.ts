@@ -29,12 +29,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { Dataset, Modality, MODALITIES } from '../../data/dataset';
 import { TripleSampler } from '../../data/samplers';
 import { CkdError } from '../../errors';
-import { datasetFingerprint } from '../../experiments/provenance';
+import { datasetFingerprint } from '../../data/fingerprint';
 import { Backbone, TripleBatch } from '../../models/backbone';
-import { sharedProjections, sharedProjectionsAsync } from '../../models/fixed-features';
 import { bprLoss, tripleScores } from '../../train/bpr';
 import { StepContext, StepLoss, TrainingMethod } from '../../train/method';
-import { TripleSet, batchTriples, hostValues, marginsNeedAllItems, tripleMargins } from '../margins';
+import { withHostValues } from '../../nn/host-values';
+import { TripleSet, batchTriples, marginsNeedAllItems, tripleMargins } from '../margins';
 import { StepTrace } from '../step-trace';
 import { TeacherPair } from '../teacher';
 import { bool, choice, defaultsOf, int, num, resolveOptions, ValuesOf } from '../../options/spec';
@@ -58,8 +58,9 @@ export const CKD_OPTION_SPECS = {
   bce: choice(BCE_FORMS, 'exact', 'generic BCE: exact (Eq. 12) or the authors\' 1e-8 form'),
   rhoFloor: num(RHO_FLOOR, 'floor of rho in the paper\'s re-weighting', { min: 0 }),
   /**
-   * Project each modality's features once per step for all passes where the step needs every
-   * item anyway (sharedProjections): the same values, less work, but W's gradient is then summed
+   * Where the step's triples reach at least half the items, have the trainer project each
+   * modality's features for every item once per step and every pass gather from that
+   * (readsEveryItem; default true): the same values, less work, but W's gradient is then summed
    * over items instead of batch rows, so for VBPR and DeepStyle lambda_kd = 0 matches plain
    * training to float rounding, not bit for bit (false restores that).
    */
@@ -115,41 +116,24 @@ export class CkdMethod implements TrainingMethod {
     this.sampler = new TripleSampler(data.train, data.numItems);
   }
 
-  loss(batch: TripleBatch, ctx: StepContext): StepLoss {
-    checkMultimodal(ctx);
-    return sharedProjections(() => this.stepLoss(batch, ctx), this.shareFor(batch, ctx));
-  }
-
-  private shareFor(batch: TripleBatch, ctx: StepContext): boolean {
-    const triples = batch.users.length + (this.options.generic ? this.options.universalCount : 0);
-    return this.options.shareProjections && (ctx.model.computesAllItems || marginsNeedAllItems(this.data, triples));
-  }
-
   /**
-   * The loss where tensors can only be read asynchronously (webgpu): the same forward and loss,
-   * with the re-weighting's margins awaited in between (the trainer's tape waits with them).
+   * The forward passes, then the modality weights from the margins' values (read to the host:
+   * at once on wasm and cpu, awaited on webgpu), then the loss.
    */
-  async lossAsync(batch: TripleBatch, ctx: StepContext): Promise<StepLoss> {
+  loss(batch: TripleBatch, ctx: StepContext): StepLoss | Promise<StepLoss> {
     checkMultimodal(ctx);
-    return sharedProjectionsAsync(async () => {
-      const f = this.forward(batch, ctx);
-      const m = f.reweightMargins;
-      const [all, sv, st, tv, tt] = await Promise.all([m.all, m.student.visual, m.student.text, m.teacher.visual, m.teacher.text]
-        .map(t => t.data() as Promise<Float32Array>));
-      const w = modalityWeights(this.options.reweight, { all, student: { visual: sv, text: st }, teacher: { visual: tv, text: tt } }, this.options.rhoFloor);
-      return this.finish(f, ctx, w);
-    }, this.shareFor(batch, ctx));
-  }
-
-  private stepLoss(batch: TripleBatch, ctx: StepContext): StepLoss {
     const f = this.forward(batch, ctx);
     const m = f.reweightMargins;
-    const w = modalityWeights(this.options.reweight, {
-      all: hostValues(m.all),
-      student: { visual: hostValues(m.student.visual), text: hostValues(m.student.text) },
-      teacher: { visual: hostValues(m.teacher.visual), text: hostValues(m.teacher.text) },
-    }, this.options.rhoFloor);
-    return this.finish(f, ctx, w);
+    const margins = { all: m.all, sv: m.student.visual, st: m.student.text, tv: m.teacher.visual, tt: m.teacher.text };
+    return withHostValues(margins, v => this.finish(f, ctx, modalityWeights(this.options.reweight, {
+      all: v.all, student: { visual: v.sv, text: v.st }, teacher: { visual: v.tv, text: v.tt },
+    }, this.options.rhoFloor)));
+  }
+
+  /** The universal triples with the batch reach half the items or more (tripleMargins then computes every item). */
+  readsEveryItem(batch: TripleBatch): boolean {
+    const triples = batch.users.length + (this.options.generic ? this.options.universalCount : 0);
+    return this.options.shareProjections && marginsNeedAllItems(this.data, triples);
   }
 
   /** The student's and teachers' forward for a step: BPR, regularisation, and every margin the loss needs. */

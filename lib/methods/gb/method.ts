@@ -25,18 +25,17 @@
  * estimation (losses, dG, dO, raw and normalised weights).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { readScalars } from '../../engine/host-read';
 import { Dataset, UserItemLists } from '../../data/dataset';
 import { TripleSampler } from '../../data/samplers';
 import { CkdError } from '../../errors';
 import { Rng } from '../../engine/random';
 import { Backbone, ModalityMask, TripleBatch } from '../../models/backbone';
-import { sharedProjections } from '../../models/fixed-features';
 import { bprLoss, tripleScores } from '../../train/bpr';
 import { adam } from '../../train/adam';
 import { leanVariableGrads } from '../../train/lean-gradients';
 import { EpochContext, StepContext, StepLoss, TrainingMethod } from '../../train/method';
 import { WeightsSnapshot } from '../../train/weights-snapshot';
+import { readScalars } from '../../nn/host-values';
 import { batchTriples, tripleMargins } from '../margins';
 import { fixedTriples, holdOutInteractions } from './holdout';
 import { OGR_EPS, OgrEstimate, normaliseWeights, ogrWeight } from './ogr';
@@ -156,10 +155,6 @@ export class GradientBlendingMethod implements TrainingMethod {
 
   loss(batch: TripleBatch, ctx: StepContext): StepLoss {
     if (ctx.mask !== 'all') throw new CkdError(`GB trains a multimodal model (mode multimodal), not a ${ctx.mask}-only model`);
-    return sharedProjections(() => this.stepLoss(batch, ctx), ctx.model.computesAllItems);
-  }
-
-  private stepLoss(batch: TripleBatch, ctx: StepContext): StepLoss {
     const terms: Record<string, tf.Scalar> = {};
     let total: tf.Scalar = tf.scalar(0);
     for (const k of GB_BRANCHES) {
