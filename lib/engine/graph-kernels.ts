@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { CkdError } from '../errors';
+import { planRows, SplitCall, withSplitCall } from './graph-threads';
 import { KernelCall, projectKernelsActive, registerProjectKernel } from './kernel-heap';
 import type { SparseMatrix } from './sparse-matrix';
 import { registerWebGpuGraphKernels } from './webgpu-graph-kernels';
@@ -16,7 +17,10 @@ import { registerWebGpuGraphKernels } from './webgpu-graph-kernels';
  *   CkdSegmentSum    {x, segmentIds}     Y[segmentIds[i]] += X[i]
  *   CkdSegmentSoftmax     {logits}   softmax within each CSR row
  *   CkdSegmentSoftmaxGrad {y, dy}
- * Attributes carry the SparseMatrix object itself.
+ * Attributes carry the SparseMatrix object itself. The sparse-dense products, SDDMM and the
+ * segment softmax and its gradient split large calls over threads (graph-threads.ts), with the
+ * same bits as on one thread; row gather and segment sum stay on one: they only move memory,
+ * and the copies to and from the threads would cost as much again.
  */
 export const K = {
   spmm: 'CkdSpmm',
@@ -36,15 +40,7 @@ type Run = (c: KernelCall, inputs: NamedTensorInfoMap, attrs: Attrs) => TensorIn
 const forward: Record<string, Run> = {
   [K.spmm]: (c, { x }, { matrix, transpose }) => spmmInto(c, matrix!, !!transpose, x!, null),
   [K.spmmWeighted]: (c, { w, x }, { matrix, transpose }) => spmmInto(c, matrix!, !!transpose, x!, w!),
-  [K.sddmm]: (c, { p, q }, { matrix }) => {
-    const A = live(matrix);
-    const d = cols(p!);
-    expectShape(p!, [A.numRows, d], 'P');
-    expectShape(q!, [A.numCols, d], 'Q');
-    const out = c.output([A.nnz], 'float32');
-    c.exports.sddmm(c.constant(A.csr.indptr), c.constant(A.csr.indices), c.input(p!), c.input(q!), out.ptr, A.numRows, d);
-    return out.info;
-  },
+  [K.sddmm]: (c, { p, q }, { matrix }) => sddmmInto(c, matrix, p!, q!),
   [K.gatherRows]: (c, { x, indices }) => {
     const [n, d] = x!.shape;
     const k = indices!.shape[0];
@@ -67,17 +63,18 @@ const forward: Record<string, Run> = {
   [K.segmentSoftmax]: (c, { logits }, { matrix }) => {
     const A = live(matrix);
     expectShape(logits!, [A.nnz], 'logits');
-    const out = c.output([A.nnz], 'float32');
-    c.exports.segment_softmax(c.constant(A.csr.indptr), c.input(logits!), out.ptr, A.numRows);
-    return out.info;
+    return perEdgeInto(c, A, SOFTMAX_WORK, 'segment_softmax', [logits!]);
   },
-  [K.segmentSoftmaxGrad]: (c, { y, dy }, { matrix }) => {
-    const A = live(matrix);
-    const out = c.output([A.nnz], 'float32');
-    c.exports.segment_softmax_grad(c.constant(A.csr.indptr), c.input(y!), c.input(dy!), out.ptr, A.numRows);
-    return out.info;
-  },
+  [K.segmentSoftmaxGrad]: (c, { y, dy }, { matrix }) => perEdgeInto(c, live(matrix), SOFTMAX_GRAD_WORK, 'segment_softmax_grad', [y!, dy!]),
 };
+
+/*
+ * The kernels below split their output rows over threads when the call is large enough
+ * (graph-threads.ts): `here(lo, hi)` computes rows lo..hi on this thread, in place on the tfjs
+ * heap; the workers run the same kernel on shared copies. Every kernel of graph.c reads row r's
+ * entries through indptr[r] (absolute entry ids), so rows lo..hi are the call with indptr + lo,
+ * the row-indexed dense pointers advanced by lo rows and nrows = hi - lo.
+ */
 
 function spmmInto(c: KernelCall, matrix: SparseMatrix | undefined, transpose: boolean, x: TensorInfo, w: TensorInfo | null): TensorInfo {
   const A = live(matrix);
@@ -86,11 +83,98 @@ function spmmInto(c: KernelCall, matrix: SparseMatrix | undefined, transpose: bo
   const d = cols(x);
   expectShape(x, [nIn, d], 'X');
   if (w) expectShape(w, [A.nnz], 'edge weights');
+  const indptr = c.constant(s.indptr), indices = c.constant(s.indices);
   const values = w ? c.input(w) : c.constant(s.values);
   const perm = w && transpose ? c.constant(A.csc.perm) : 0;
+  const xAt = c.input(x);
   const out = c.output([nOut, d], 'float32');
-  c.exports.spmm(c.constant(s.indptr), c.constant(s.indices), values, perm, c.input(x), out.ptr, nOut, d);
+  const here = (lo: number, hi: number) => c.exports.spmm(indptr + 4 * lo, indices, values, perm, xAt, out.ptr + 4 * lo * d, hi - lo, d);
+  const bounds = planRows(s.indptr, nOut, A.nnz * d);
+  if (!bounds) {
+    here(0, nOut);
+    return out.info;
+  }
+  withSplitCall(bounds, sc => {
+    const first = bounds[1];
+    // Edge weights: through perm (any edge) for A^T, else only the workers' rows' edges.
+    const sValues = w ? sc.copyIn(c.f32(values, A.nnz), transpose ? 0 : s.indptr[first]) : sc.constant(s.values);
+    const sPerm = perm ? sc.constant(A.csc.perm) : 0;
+    const sIndptr = sc.constant(s.indptr), sIndices = sc.constant(s.indices);
+    const sX = sc.copyIn(c.f32(xAt, nIn * d));
+    const sY = sc.alloc(nOut * d);
+    sc.run((lo, hi) => ({ fn: 'spmm', args: [sIndptr + 4 * lo, sIndices, sValues, sPerm, sX, sY + 4 * lo * d, hi - lo, d] }), here);
+    copyBack(c, out.ptr, sc, sY, first * d, nOut * d);
+  });
   return out.info;
+}
+
+function sddmmInto(c: KernelCall, matrix: SparseMatrix | undefined, p: TensorInfo, q: TensorInfo): TensorInfo {
+  const A = live(matrix);
+  const d = cols(p);
+  expectShape(p, [A.numRows, d], 'P');
+  expectShape(q, [A.numCols, d], 'Q');
+  const indptr = c.constant(A.csr.indptr), indices = c.constant(A.csr.indices);
+  const pAt = c.input(p), qAt = c.input(q);
+  const out = c.output([A.nnz], 'float32');
+  const here = (lo: number, hi: number) => c.exports.sddmm(indptr + 4 * lo, indices, pAt + 4 * lo * d, qAt, out.ptr, hi - lo, d);
+  const bounds = planRows(A.csr.indptr, A.numRows, SDDMM_WORK_PER_ENTRY * A.nnz * d);
+  if (!bounds) {
+    here(0, A.numRows);
+    return out.info;
+  }
+  withSplitCall(bounds, sc => {
+    const first = bounds[1];
+    const sIndptr = sc.constant(A.csr.indptr), sIndices = sc.constant(A.csr.indices);
+    // Workers read every row of Q and their own rows of P (the same copy when P is Q).
+    const sQ = sc.copyIn(c.f32(qAt, A.numCols * d));
+    const sP = p.dataId === q.dataId ? sQ : sc.copyIn(c.f32(pAt, A.numRows * d), first * d);
+    const sOut = sc.alloc(A.nnz);
+    sc.run((lo, hi) => ({ fn: 'sddmm', args: [sIndptr + 4 * lo, sIndices, sP + 4 * lo * d, sQ, sOut, hi - lo, d] }), here);
+    copyBack(c, out.ptr, sc, sOut, A.csr.indptr[first], A.nnz);
+  });
+  return out.info;
+}
+
+/*
+ * Work of a call, against graph-threads.ts's minimum: edges x columns for the products, weighted
+ * by where splitting was measured to pay at Baby's sizes and below (bench/graph-threads.ts).
+ * SDDMM does more arithmetic per byte copied than Y = A X; the segment softmax computes an exp
+ * per edge and copies one value in and one out; its gradient (0.9 ms at Baby's 479k edges) gains
+ * less than its three copies cost, so it splits only beyond a million edges.
+ */
+const SDDMM_WORK_PER_ENTRY = 2;
+const SOFTMAX_WORK = 48;
+const SOFTMAX_GRAD_WORK = 4;
+
+/**
+ * A kernel f(indptr, in_1, ..., in_n, out, nrows) from per-edge inputs to a per-edge output,
+ * row by row (the segment softmax and its gradient).
+ */
+function perEdgeInto(c: KernelCall, A: SparseMatrix, workPerEdge: number, fn: 'segment_softmax' | 'segment_softmax_grad', inputs: TensorInfo[]): TensorInfo {
+  for (const t of inputs) expectShape(t, [A.nnz], fn);
+  const indptr = c.constant(A.csr.indptr);
+  const ins = inputs.map(t => c.input(t));
+  const out = c.output([A.nnz], 'float32');
+  const here = (lo: number, hi: number) => c.exports[fn](indptr + 4 * lo, ...ins, out.ptr, hi - lo);
+  const bounds = planRows(A.csr.indptr, A.numRows, A.nnz * workPerEdge);
+  if (!bounds) {
+    here(0, A.numRows);
+    return out.info;
+  }
+  withSplitCall(bounds, sc => {
+    const from = A.csr.indptr[bounds[1]];
+    const sIndptr = sc.constant(A.csr.indptr);
+    const sIns = ins.map(at => sc.copyIn(c.f32(at, A.nnz), from));
+    const sOut = sc.alloc(A.nnz);
+    sc.run((lo, hi) => ({ fn, args: [sIndptr + 4 * lo, ...sIns, sOut, hi - lo] }), here);
+    copyBack(c, out.ptr, sc, sOut, from, A.nnz);
+  });
+  return out.info;
+}
+
+/** Float32 values from .. to of a shared result into the tfjs output at `outAt`. */
+function copyBack(c: KernelCall, outAt: number, sc: SplitCall, sharedAt: number, from: number, to: number): void {
+  if (to > from) c.f32(outAt, to).set(sc.f32(sharedAt + 4 * from, to - from), from);
 }
 
 function checkRange(c: KernelCall, ptr: number, k: number, n: number, what: string): void {
