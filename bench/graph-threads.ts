@@ -1,10 +1,12 @@
 /**
  * The graph kernels on one thread against several, in one process, on Amazon Baby's sizes:
  *   node dist/bench/graph-threads.js [--threads N] [--rounds N] [--out FILE]
- * Graph of bench/baby-graph.ts (26,495 nodes, 478,696 directed edges), 64 columns. Each line
- * times one operation on 1 thread and on N (default: the graph kernels' default, at least 2),
- * alternating the two settings round by round so that both see the same load on a shared machine,
- * and keeps the best of each (the least disturbed); it also checks that both give the same bits.
+ * Two graphs of bench/baby-graph.ts (26,495 nodes): as many edges as the baby-scale preset's
+ * training graph (119,884 interactions, 239,768 directed edges) and twice that (about bench/kernels.ts's
+ * graph), 64 columns. Each line times one operation on 1 thread and on N (default: the graph
+ * kernels' default, at least 2), alternating the two settings round by round so that both see
+ * the same load on a shared machine, and keeps the best of each (the least disturbed); it also
+ * checks that both give the same bits.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../lib/engine/backend';
@@ -13,7 +15,7 @@ import { sddmm, segmentSoftmax, spmm, spmmWeighted } from '../lib/engine/graph-o
 import { defaultGraphThreads, setGraphThreads } from '../lib/engine/graph-threads';
 import { Rng } from '../lib/engine/random';
 import { SparseMatrix } from '../lib/engine/sparse-matrix';
-import { babyGraph } from './baby-graph';
+import { BABY_TRAIN_INTERACTIONS, babyGraph } from './baby-graph';
 import { writeBenchRecord } from './record';
 
 function option(name: string, fallback: number): number {
@@ -35,13 +37,13 @@ function bits(f: () => tf.TensorContainer): Uint32Array[] {
 
 const sameBits = (a: Uint32Array[], b: Uint32Array[]) => a.length === b.length && a.every((x, i) => x.length === b[i].length && x.every((v, j) => v === b[i][j]));
 
-async function main(): Promise<void> {
-  await initEngine({ backend: 'wasm' });
-  const many = option('--threads', Math.max(2, defaultGraphThreads()));
-  const rounds = option('--rounds', 15);
-  const A = new SparseMatrix(babyGraph(new Rng('bench')));
+interface Row { graph: string; edges: number; what: string; oneThreadMs: number; threads: number; manyThreadsMs: number; speedup: number; sameBits: boolean }
+
+/** Every operation on one graph, 1 thread against `many`. */
+function measure(graph: string, interactions: number, many: number, rounds: number): Row[] {
+  const A = new SparseMatrix(babyGraph(new Rng('bench'), interactions));
   const n = A.numRows, d = 64;
-  console.log(`graph kernels on 'wasm', 1 thread against ${many}: ${n} nodes, ${A.nnz} directed edges, ${d} columns; best of ${rounds} alternating rounds`);
+  console.log(`\n${graph}: ${n} nodes, ${A.nnz} directed edges, ${d} columns; 1 thread against ${many}, best of ${rounds} alternating rounds`);
   const X = tf.randomNormal([n, d], 0, 1, 'float32', 1) as tf.Tensor2D;
   const Y = tf.randomNormal([n, d], 0, 1, 'float32', 2) as tf.Tensor2D;
   const w = tf.randomUniform([A.nnz], 0, 1, 'float32', 3) as tf.Tensor1D;
@@ -62,7 +64,7 @@ async function main(): Promise<void> {
       return spmmWeighted(A, a, x as tf.Tensor2D);
     })([X], Y)],
   ];
-  const rows: { what: string; oneThreadMs: number; threads: number; manyThreadsMs: number; speedup: number; sameBits: boolean }[] = [];
+  const rows: Row[] = [];
   for (const [what, f] of ops) {
     const best = [Infinity, Infinity];
     const outputs: Uint32Array[][] = [];
@@ -81,13 +83,24 @@ async function main(): Promise<void> {
       }
     }
     const same = sameBits(outputs[0], outputs[1]);
-    rows.push({ what, oneThreadMs: best[0], threads: many, manyThreadsMs: best[1], speedup: best[0] / best[1], sameBits: same });
+    rows.push({ graph, edges: A.nnz, what, oneThreadMs: best[0], threads: many, manyThreadsMs: best[1], speedup: best[0] / best[1], sameBits: same });
     console.log(`${what.padEnd(34)} ${best[0].toFixed(2).padStart(8)} ms  ${best[1].toFixed(2).padStart(8)} ms on ${many}  ${(best[0] / best[1]).toFixed(2)}x  ${same ? 'same bits' : 'BITS DIFFER'}`);
   }
   setGraphThreads(undefined);
   tf.dispose([X, Y, w, logits, probs]);
   A.dispose();
-  writeBenchRecord('graph-threads', { threads: many, rounds, nodes: n, edges: A.nnz, columns: d }, rows);
+  return rows;
+}
+
+async function main(): Promise<void> {
+  await initEngine({ backend: 'wasm' });
+  const many = option('--threads', Math.max(2, defaultGraphThreads()));
+  const rounds = option('--rounds', 15);
+  const rows = [
+    ...measure('training graph of baby-scale', BABY_TRAIN_INTERACTIONS, many, rounds),
+    ...measure('twice as many edges', 2 * BABY_TRAIN_INTERACTIONS, many, rounds),
+  ];
+  writeBenchRecord('graph-threads', { threads: many, rounds, nodes: 26495, columns: 64 }, rows);
   if (rows.some(r => !r.sameBits)) process.exit(1);
 }
 

@@ -14,7 +14,7 @@ import type { CsrMatrix } from '../lib/engine/csr';
 import { K, run } from '../lib/engine/graph-kernels';
 import { sddmm, segmentSoftmax, spmm, spmmWeighted } from '../lib/engine/graph-ops';
 import {
-  DEFAULT_MINIMUM_WORK, defaultGraphThreads, setGraphMinimumWork, setGraphThreads, sharedGraphBytes, splitRows,
+  DEFAULT_MINIMUM_WORK, defaultGraphThreads, setGraphCallerTakesChunks, setGraphMinimumWork, setGraphThreads, sharedGraphBytes, splitRows, splitStats,
 } from '../lib/engine/graph-threads';
 import { KernelThread } from '../lib/engine/kernel-thread';
 import { Rng } from '../lib/engine/random';
@@ -112,6 +112,7 @@ describe('engine graph kernels on threads', function () {
   afterEach(() => {
     setGraphThreads(undefined);
     setGraphMinimumWork(undefined);
+    setGraphCallerTakesChunks(undefined);
     tf.dispose(keep.splice(0));
   });
 
@@ -137,11 +138,19 @@ describe('engine graph kernels on threads', function () {
             const one = bits(f);
             for (const threads of [2, 3]) {
               setGraphThreads(threads);
-              for (const minimum of [0, DEFAULT_MINIMUM_WORK]) {
+              // Chunks shared with this thread (whoever comes first), every call or only large ones;
+              // and all chunks left to the workers, so that their part is certain to be checked.
+              for (const [minimum, callerTakes] of [[0, true], [DEFAULT_MINIMUM_WORK, true], [0, false]] as const) {
                 setGraphMinimumWork(minimum);
-                assertSameBits(bits(f), one, `${what}, width ${d}, ${threads} threads, minimum work ${minimum}`);
+                setGraphCallerTakesChunks(callerTakes);
+                const before = splitStats();
+                assertSameBits(bits(f), one, `${what}, width ${d}, ${threads} threads, minimum work ${minimum}${callerTakes ? '' : ', workers only'}`);
+                const after = splitStats();
+                if (!callerTakes) assert.strictEqual(after.workerChunks - before.workerChunks, after.chunks - before.chunks, 'chunks left to this thread');
+                if (minimum === 0) assert.ok(after.calls > before.calls, `${what}: not split`);
               }
               setGraphMinimumWork(undefined);
+              setGraphCallerTakesChunks(undefined);
             }
           }
         }
@@ -150,6 +159,27 @@ describe('engine graph kernels on threads', function () {
       }
     });
   }
+
+  it('on a large graph, the calling thread and the workers both take chunks', () => {
+    const A = new SparseMatrix(userItemGraph(new Rng('both'), 4861, 1762, 29919));
+    const X = randn([A.numRows, 64], 5) as tf.Tensor2D;
+    try {
+      setGraphThreads(2);
+      // Which thread takes which chunk depends on timing: on a busy machine a worker may wake late.
+      const before = splitStats();
+      let theirs = 0, all = 0;
+      for (let k = 0; k < 200 && !(theirs > 0 && theirs < all); k++) {
+        tf.dispose(sddmm(A, X, X));
+        const after = splitStats();
+        theirs = after.workerChunks - before.workerChunks;
+        all = after.chunks - before.chunks;
+      }
+      assert.ok(theirs > 0 && theirs < all, `the workers took ${theirs} of ${all} chunks`);
+    } finally {
+      X.dispose();
+      A.dispose();
+    }
+  });
 
   it('the same bits on the cpu backend, where inputs are staged through the kernels\' own memory', async () => {
     await tf.setBackend('cpu');
@@ -160,7 +190,10 @@ describe('engine graph kernels on threads', function () {
         setGraphThreads(1);
         const one = bits(f);
         setGraphThreads(3);
-        assertSameBits(bits(f), one, `${what} on cpu, 3 threads`);
+        for (const callerTakes of [true, false]) {
+          setGraphCallerTakesChunks(callerTakes);
+          assertSameBits(bits(f), one, `${what} on cpu, 3 threads${callerTakes ? '' : ', workers only'}`);
+        }
       }
     } finally {
       A.dispose();
@@ -170,9 +203,10 @@ describe('engine graph kernels on threads', function () {
 
   it('several gradient steps through a two-layer attention network end in the same bits', () => {
     const A = new SparseMatrix(userItemGraph(new Rng('steps'), 2000, 800, 12000));
-    const train = (threads: number) => {
+    const train = (threads: number, callerTakes = true) => {
       setGraphThreads(threads);
       setGraphMinimumWork(0);
+      setGraphCallerTakesChunks(callerTakes);
       const E = tf.variable(randn([A.numRows, 32], 9));
       for (let step = 0; step < 4; step++) {
         const g = tf.grads((e) => {
@@ -191,6 +225,7 @@ describe('engine graph kernels on threads', function () {
       const one = train(1);
       assertSameBits(train(2), one, '2 threads');
       assertSameBits(train(3), one, '3 threads');
+      assertSameBits(train(2, false), one, '2 threads, workers only');
     } finally {
       A.dispose();
     }
@@ -214,8 +249,8 @@ describe('engine graph kernels on threads', function () {
 
   it('splitRows: contiguous ranges covering every row, balanced by edges and rows', () => {
     const m = userItemGraph(new Rng('split'), 4000, 1500, 20000);
-    for (const threads of [1, 2, 3, 5]) {
-      const b = splitRows(m.indptr, m.numRows, threads, 1);
+    for (const threads of [1, 2, 3, 5, 16]) {
+      const b = splitRows(m.indptr, m.numRows, threads);
       assert.strictEqual(b.length, threads + 1);
       assert.strictEqual(b[0], 0);
       assert.strictEqual(b[threads], m.numRows);
@@ -226,10 +261,8 @@ describe('engine graph kernels on threads', function () {
         assert.ok(Math.abs(cost(t) - total / threads) <= 0.01 * total, `thread ${t} of ${threads}: ${cost(t)} of ${total}`);
       }
     }
-    // The calling thread takes less when asked to; fewer rows than threads leaves empty ranges.
-    const b = splitRows(m.indptr, m.numRows, 2, 0.5);
-    assert.ok(m.indptr[b[1]] + b[1] < (m.indptr[m.numRows] + m.numRows) / 2.5);
-    assert.deepStrictEqual(splitRows(Int32Array.from([0, 3]), 1, 3, 1), [0, 1, 1, 1]);
+    // Fewer rows than parts leaves empty ranges.
+    assert.deepStrictEqual(splitRows(Int32Array.from([0, 3]), 1, 3), [0, 1, 1, 1]);
   });
 
   it('CKD_GRAPH_THREADS is checked, and falls back to CKD_GEMM_THREADS', () => {
@@ -278,13 +311,13 @@ describe('engine graph kernels on threads', function () {
   it('a worker\'s failure reaches the caller as one clear error, without waiting', () => {
     const script = path.join(__dirname, '..', 'lib', 'engine', 'graph-worker.js');
     const shared = (pages: number) => new WebAssembly.Memory({ initial: pages, maximum: 65536, shared: true } as WebAssembly.MemoryDescriptor);
-    const request = { fn: 'no_such_kernel', args: [] };
+    const request = { kernel: { fn: 'no_such_kernel', base: [], stride: [], countAt: 0 }, control: 0, chunks: 0, id: 1 };
     const t0 = Date.now();
-    const worker = new KernelThread<{ fn: string; args: number[] }>(script, 'graph kernel worker', { memory: shared(32) });
+    const worker = new KernelThread<typeof request>(script, 'graph kernel worker', { memory: shared(32) });
     worker.post(request);
     assert.throws(() => worker.wait(), /^CkdError: graph kernel worker: graph-shared.wasm has no kernel 'no_such_kernel'$/);
     // A memory smaller than the module needs: the kernels cannot be instantiated.
-    const broken = new KernelThread<{ fn: string; args: number[] }>(script, 'graph kernel worker', { memory: shared(1) });
+    const broken = new KernelThread<typeof request>(script, 'graph kernel worker', { memory: shared(1) });
     broken.post(request);
     assert.throws(() => broken.wait(), /graph kernel worker: cannot set up graph-shared.wasm: .*memory/);
     // A worker thread that exits while the caller blocks: the caller is told at once, and later posts fail.
@@ -293,7 +326,7 @@ describe('engine graph kernels on threads', function () {
       const exiting = path.join(dir, 'exiting-worker.js');
       fs.writeFileSync(exiting, `const { workerData } = require('worker_threads');
 require(${JSON.stringify(path.join(__dirname, '..', 'lib', 'engine', 'kernel-thread.js'))}).serveKernelRequests(workerData, () => process.exit(3), () => false);\n`);
-      const gone = new KernelThread<{ fn: string; args: number[] }>(exiting, 'graph kernel worker');
+      const gone = new KernelThread<typeof request>(exiting, 'graph kernel worker');
       gone.post(request);
       assert.throws(() => gone.wait(), /^CkdError: graph kernel worker failed: its thread exited$/);
       assert.throws(() => gone.post(request), /graph kernel worker failed/);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { CkdError } from '../errors';
-import { planRows, SplitCall, withSplitCall } from './graph-threads';
+import { planRows, RowKernel, rowArgs, SplitCall, withSplitCall } from './graph-threads';
 import { KernelCall, projectKernelsActive, registerProjectKernel } from './kernel-heap';
 import type { SparseMatrix } from './sparse-matrix';
 import { registerWebGpuGraphKernels } from './webgpu-graph-kernels';
@@ -70,11 +70,16 @@ const forward: Record<string, Run> = {
 
 /*
  * The kernels below split their output rows over threads when the call is large enough
- * (graph-threads.ts): `here(lo, hi)` computes rows lo..hi on this thread, in place on the tfjs
- * heap; the workers run the same kernel on shared copies. Every kernel of graph.c reads row r's
- * entries through indptr[r] (absolute entry ids), so rows lo..hi are the call with indptr + lo,
- * the row-indexed dense pointers advanced by lo rows and nrows = hi - lo.
+ * (graph-threads.ts). Every kernel of graph.c reads row r's entries through indptr[r] (absolute
+ * entry ids), so rows lo..hi are the call with indptr + lo, the row-indexed dense pointers
+ * advanced by lo rows and nrows = hi - lo: a RowKernel. This thread runs it in place on the tfjs
+ * heap (`here`), the workers on shared copies of the inputs; then the workers' rows are copied back.
  */
+
+/** Runs `k` on this thread over rows lo..hi. */
+function runHere(c: KernelCall, k: RowKernel, lo: number, hi: number): void {
+  c.exports[k.fn](...rowArgs(k, lo, hi));
+}
 
 function spmmInto(c: KernelCall, matrix: SparseMatrix | undefined, transpose: boolean, x: TensorInfo, w: TensorInfo | null): TensorInfo {
   const A = live(matrix);
@@ -83,27 +88,26 @@ function spmmInto(c: KernelCall, matrix: SparseMatrix | undefined, transpose: bo
   const d = cols(x);
   expectShape(x, [nIn, d], 'X');
   if (w) expectShape(w, [A.nnz], 'edge weights');
-  const indptr = c.constant(s.indptr), indices = c.constant(s.indices);
   const values = w ? c.input(w) : c.constant(s.values);
   const perm = w && transpose ? c.constant(A.csc.perm) : 0;
   const xAt = c.input(x);
   const out = c.output([nOut, d], 'float32');
-  const here = (lo: number, hi: number) => c.exports.spmm(indptr + 4 * lo, indices, values, perm, xAt, out.ptr + 4 * lo * d, hi - lo, d);
-  const bounds = planRows(s.indptr, nOut, A.nnz * d);
-  if (!bounds) {
-    here(0, nOut);
+  // spmm(indptr, indices, values, perm, x, y, nrows, d)
+  const stride = [4, 0, 0, 0, 0, 4 * d, 0, 0];
+  const local: RowKernel = { fn: 'spmm', base: [c.constant(s.indptr), c.constant(s.indices), values, perm, xAt, out.ptr, 0, d], stride, countAt: 6 };
+  const plan = planRows(s.indptr, nOut, A.nnz * d);
+  if (!plan) {
+    runHere(c, local, 0, nOut);
     return out.info;
   }
-  withSplitCall(bounds, sc => {
-    const first = bounds[1];
-    // Edge weights: through perm (any edge) for A^T, else only the workers' rows' edges.
-    const sValues = w ? sc.copyIn(c.f32(values, A.nnz), transpose ? 0 : s.indptr[first]) : sc.constant(s.values);
+  withSplitCall(plan, sc => {
+    const sValues = w ? sc.copyIn(c.f32(values, A.nnz)) : sc.constant(s.values);
     const sPerm = perm ? sc.constant(A.csc.perm) : 0;
     const sIndptr = sc.constant(s.indptr), sIndices = sc.constant(s.indices);
     const sX = sc.copyIn(c.f32(xAt, nIn * d));
     const sY = sc.alloc(nOut * d);
-    sc.run((lo, hi) => ({ fn: 'spmm', args: [sIndptr + 4 * lo, sIndices, sValues, sPerm, sX, sY + 4 * lo * d, hi - lo, d] }), here);
-    copyBack(c, out.ptr, sc, sY, first * d, nOut * d);
+    const theirs = sc.run({ fn: 'spmm', base: [sIndptr, sIndices, sValues, sPerm, sX, sY, 0, d], stride, countAt: 6 }, (lo, hi) => runHere(c, local, lo, hi));
+    copyBack(c, out.ptr, sc, sY, theirs.map(([lo, hi]) => [lo * d, hi * d]), nOut * d);
   });
   return out.info;
 }
@@ -113,24 +117,23 @@ function sddmmInto(c: KernelCall, matrix: SparseMatrix | undefined, p: TensorInf
   const d = cols(p);
   expectShape(p, [A.numRows, d], 'P');
   expectShape(q, [A.numCols, d], 'Q');
-  const indptr = c.constant(A.csr.indptr), indices = c.constant(A.csr.indices);
   const pAt = c.input(p), qAt = c.input(q);
   const out = c.output([A.nnz], 'float32');
-  const here = (lo: number, hi: number) => c.exports.sddmm(indptr + 4 * lo, indices, pAt + 4 * lo * d, qAt, out.ptr, hi - lo, d);
-  const bounds = planRows(A.csr.indptr, A.numRows, SDDMM_WORK_PER_ENTRY * A.nnz * d);
-  if (!bounds) {
-    here(0, A.numRows);
+  // sddmm(indptr, indices, p, q, out, nrows, d)
+  const stride = [4, 0, 4 * d, 0, 0, 0, 0];
+  const local: RowKernel = { fn: 'sddmm', base: [c.constant(A.csr.indptr), c.constant(A.csr.indices), pAt, qAt, out.ptr, 0, d], stride, countAt: 5 };
+  const plan = planRows(A.csr.indptr, A.numRows, SDDMM_WORK_PER_ENTRY * A.nnz * d);
+  if (!plan) {
+    runHere(c, local, 0, A.numRows);
     return out.info;
   }
-  withSplitCall(bounds, sc => {
-    const first = bounds[1];
+  withSplitCall(plan, sc => {
     const sIndptr = sc.constant(A.csr.indptr), sIndices = sc.constant(A.csr.indices);
-    // Workers read every row of Q and their own rows of P (the same copy when P is Q).
     const sQ = sc.copyIn(c.f32(qAt, A.numCols * d));
-    const sP = p.dataId === q.dataId ? sQ : sc.copyIn(c.f32(pAt, A.numRows * d), first * d);
+    const sP = p.dataId === q.dataId ? sQ : sc.copyIn(c.f32(pAt, A.numRows * d)); // one copy when P is Q
     const sOut = sc.alloc(A.nnz);
-    sc.run((lo, hi) => ({ fn: 'sddmm', args: [sIndptr + 4 * lo, sIndices, sP + 4 * lo * d, sQ, sOut, hi - lo, d] }), here);
-    copyBack(c, out.ptr, sc, sOut, A.csr.indptr[first], A.nnz);
+    const theirs = sc.run({ fn: 'sddmm', base: [sIndptr, sIndices, sP, sQ, sOut, 0, d], stride, countAt: 5 }, (lo, hi) => runHere(c, local, lo, hi));
+    copyBack(c, out.ptr, sc, sOut, edgeRanges(A, theirs), A.nnz);
   });
   return out.info;
 }
@@ -139,8 +142,8 @@ function sddmmInto(c: KernelCall, matrix: SparseMatrix | undefined, p: TensorInf
  * Work of a call, against graph-threads.ts's minimum: edges x columns for the products, weighted
  * by where splitting was measured to pay at Baby's sizes and below (bench/graph-threads.ts).
  * SDDMM does more arithmetic per byte copied than Y = A X; the segment softmax computes an exp
- * per edge and copies one value in and one out; its gradient (0.9 ms at Baby's 479k edges) gains
- * less than its three copies cost, so it splits only beyond a million edges.
+ * per edge and copies one value in and one out; its gradient (0.5-0.9 ms at Baby's 240k-480k
+ * edges) gains less than its three copies cost, so it splits only beyond a million edges.
  */
 const SDDMM_WORK_PER_ENTRY = 2;
 const SOFTMAX_WORK = 48;
@@ -152,29 +155,35 @@ const SOFTMAX_GRAD_WORK = 4;
  */
 function perEdgeInto(c: KernelCall, A: SparseMatrix, workPerEdge: number, fn: 'segment_softmax' | 'segment_softmax_grad', inputs: TensorInfo[]): TensorInfo {
   for (const t of inputs) expectShape(t, [A.nnz], fn);
-  const indptr = c.constant(A.csr.indptr);
   const ins = inputs.map(t => c.input(t));
   const out = c.output([A.nnz], 'float32');
-  const here = (lo: number, hi: number) => c.exports[fn](indptr + 4 * lo, ...ins, out.ptr, hi - lo);
-  const bounds = planRows(A.csr.indptr, A.numRows, A.nnz * workPerEdge);
-  if (!bounds) {
-    here(0, A.numRows);
+  const stride = [4, ...ins.map(() => 0), 0, 0];
+  const countAt = ins.length + 2;
+  const local: RowKernel = { fn, base: [c.constant(A.csr.indptr), ...ins, out.ptr, 0], stride, countAt };
+  const plan = planRows(A.csr.indptr, A.numRows, A.nnz * workPerEdge);
+  if (!plan) {
+    runHere(c, local, 0, A.numRows);
     return out.info;
   }
-  withSplitCall(bounds, sc => {
-    const from = A.csr.indptr[bounds[1]];
+  withSplitCall(plan, sc => {
     const sIndptr = sc.constant(A.csr.indptr);
-    const sIns = ins.map(at => sc.copyIn(c.f32(at, A.nnz), from));
+    const sIns = ins.map(at => sc.copyIn(c.f32(at, A.nnz)));
     const sOut = sc.alloc(A.nnz);
-    sc.run((lo, hi) => ({ fn, args: [sIndptr + 4 * lo, ...sIns, sOut, hi - lo] }), here);
-    copyBack(c, out.ptr, sc, sOut, from, A.nnz);
+    const theirs = sc.run({ fn, base: [sIndptr, ...sIns, sOut, 0], stride, countAt }, (lo, hi) => runHere(c, local, lo, hi));
+    copyBack(c, out.ptr, sc, sOut, edgeRanges(A, theirs), A.nnz);
   });
   return out.info;
 }
 
-/** Float32 values from .. to of a shared result into the tfjs output at `outAt`. */
-function copyBack(c: KernelCall, outAt: number, sc: SplitCall, sharedAt: number, from: number, to: number): void {
-  if (to > from) c.f32(outAt, to).set(sc.f32(sharedAt + 4 * from, to - from), from);
+/** The edges (CSR entry ids) of these row ranges. */
+function edgeRanges(A: SparseMatrix, rows: [number, number][]): [number, number][] {
+  return rows.map(([lo, hi]) => [A.csr.indptr[lo], A.csr.indptr[hi]]);
+}
+
+/** Float32 values in `ranges` of a shared result (`length` values) into the tfjs output at `outAt`. */
+function copyBack(c: KernelCall, outAt: number, sc: SplitCall, sharedAt: number, ranges: [number, number][], length: number): void {
+  const to = c.f32(outAt, length), from = sc.f32(sharedAt, length);
+  for (const [lo, hi] of ranges) if (hi > lo) to.set(from.subarray(lo, hi), lo);
 }
 
 function checkRange(c: KernelCall, ptr: number, k: number, n: number, what: string): void {

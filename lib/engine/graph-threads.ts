@@ -2,23 +2,24 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CkdError } from '../errors';
 import { coresUpToTwo, KernelThread, threadsFromEnv, validThreads } from './kernel-thread';
-import type { GraphRequest } from './graph-worker';
+import type { GraphKernelName, GraphRequest } from './graph-worker';
 import { WasmHeap } from './wasm-heap';
 
 /**
  * The graph kernels (graph-kernels.ts) on several threads. Their outputs are rows (or the edges
  * of rows) of a CSR structure: Y = A X writes row r from row r's edges, SDDMM and the segment
- * softmax write the edges of row r. The rows are split into contiguous ranges, one per thread,
- * and every output element is computed whole by one thread by the same kernel code
- * (kernels/graph.c) in the same order as on one thread, so results are the same bits for any
- * number of threads and any split.
+ * softmax write the edges of row r. The rows are cut into contiguous chunks of about equal edges;
+ * the threads take chunks one at a time from a shared counter until none is left (so a thread
+ * that runs faster, or starts earlier, takes more), and every output element is computed whole
+ * by one thread by the same kernel code (kernels/graph.c) in the same order as on one thread:
+ * results are the same bits for any number of threads and whoever takes which chunk.
  *
  * tfjs's wasm heap, where tensors live, cannot be shared with other threads. The workers
  * therefore run graph-shared.wasm (graph.c built for a shared memory) over one shared
  * WebAssembly.Memory: the calling thread keeps a copy of each graph structure there (made once),
- * copies a call's dense inputs in, computes the first range of rows itself in place on the tfjs
- * heap, and copies the workers' rows of the result back. It blocks (Atomics.wait) until they are
- * done, so callers stay synchronous.
+ * copies a call's dense inputs in, computes its chunks itself in place on the tfjs heap, and
+ * copies the workers' chunks of the result back. It blocks (Atomics.wait) until they are done,
+ * so callers stay synchronous.
  *
  * Small calls stay on the calling thread: below `minimumWork` multiply-adds the copies and the
  * hand-over cost more than the second core gains (the split does not change results either way).
@@ -34,9 +35,9 @@ export function defaultGraphThreads(): number {
 }
 
 /**
- * Work (about multiply-adds) below which a call stays on one thread. Y = A X on two threads was
- * measured to pay from about 4M (60k edges x 64 columns) up: Amazon Baby's graph (479k edges x 64,
- * 31M) splits; the 'default' preset's (35k x 64, 2.3M) does not.
+ * Work (about multiply-adds) below which a call stays on one thread. With the second core free,
+ * Y = A X on two threads was measured to pay from about 4M (60k edges x 64 columns) up (docs/speed.md):
+ * the baby-scale graph (240k edges x 64, 15M) splits; the 'default' preset's (35k x 64, 2.3M) does not.
  */
 export const DEFAULT_MINIMUM_WORK = 1 << 22;
 
@@ -56,6 +57,15 @@ export function setGraphMinimumWork(n: number | undefined): void {
   minimumWork = n ?? DEFAULT_MINIMUM_WORK;
 }
 
+let callerTakesChunks = true;
+/**
+ * Whether the calling thread takes chunks too (the default) or leaves them all to the workers
+ * (tests: it makes the workers' share certain; results are the same bits either way).
+ */
+export function setGraphCallerTakesChunks(on: boolean | undefined): void {
+  callerTakesChunks = on ?? true;
+}
+
 /** The thread count in force (the setting, else the default, read once from the environment). */
 export function graphThreads(): number {
   if (threadSetting !== undefined) return threadSetting;
@@ -63,24 +73,22 @@ export function graphThreads(): number {
   return defaultThreads;
 }
 
-/**
- * The calling thread does the copies besides its rows; it takes this fraction of an equal share
- * (measured at Baby's sizes on two cores; any value gives the same results).
- */
-const CALLER_SHARE = 0.85;
+/** Chunks per thread: enough for a thread that runs slower to fall behind by a small share only. */
+const CHUNKS_PER_THREAD = 8;
+/** At most this many chunks (the size of the control block). */
+export const MAX_CHUNKS = 256;
 
 /**
- * Row bounds [0, b_1, ..., nrows] splitting rows 0..nrows of a CSR structure over `threads`
- * threads (thread t takes rows b_t .. b_{t+1}), balancing edges plus rows, the calling thread
- * (t = 0) taking `callerShare` of an equal share. Ranges may be empty.
+ * Row bounds [0, b_1, ..., nrows] cutting rows 0..nrows of a CSR structure into `parts`
+ * contiguous ranges (part t is rows b_t .. b_{t+1}) of about equal edges plus rows. Ranges may
+ * be empty.
  */
-export function splitRows(indptr: Int32Array, nrows: number, threads: number, callerShare = CALLER_SHARE): number[] {
+export function splitRows(indptr: Int32Array, nrows: number, parts: number): number[] {
   const cost = (r: number) => indptr[r] + r;
   const total = cost(nrows);
-  const first = callerShare / (callerShare + threads - 1);
   const bounds = [0];
-  for (let t = 1; t < threads; t++) {
-    const target = total * (first + (t - 1) * (1 - first) / (threads - 1));
+  for (let t = 1; t < parts; t++) {
+    const target = (total * t) / parts;
     let lo = bounds[t - 1], hi = nrows; // smallest r in [lo, hi] with cost(r) >= target
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
@@ -92,19 +100,40 @@ export function splitRows(indptr: Int32Array, nrows: number, threads: number, ca
   return bounds;
 }
 
-/** The row split for a call of this much work, or null to run it on the calling thread alone. */
-export function planRows(indptr: Int32Array, nrows: number, work: number): number[] | null {
+/** How a call is split: chunk bounds of its rows, and the threads that share them. */
+export interface RowPlan { bounds: number[]; threads: number }
+
+/** The split for a call of this much work, or null to run it on the calling thread alone. */
+export function planRows(indptr: Int32Array, nrows: number, work: number): RowPlan | null {
   const threads = graphThreads();
   if (threads <= 1 || work < minimumWork || nrows < 2 || !fs.existsSync(WORKER_SCRIPT)) return null;
-  return splitRows(indptr, nrows, Math.min(threads, nrows));
+  return { bounds: splitRows(indptr, nrows, Math.min(MAX_CHUNKS, CHUNKS_PER_THREAD * threads, nrows)), threads };
 }
+
+/**
+ * A kernel of graph.c over rows lo..hi, its arguments affine in lo: argument i is
+ * base[i] + stride[i] * lo, except argument `countAt`, which is hi - lo (the kernels' nrows).
+ */
+export interface RowKernel { fn: GraphKernelName; base: number[]; stride: number[]; countAt: number }
+
+export function rowArgs(k: RowKernel, lo: number, hi: number): number[] {
+  return k.base.map((b, i) => (i === k.countAt ? hi - lo : b + k.stride[i] * lo));
+}
+
+/*
+ * The control block in the shared memory (int32 slots): the next chunk to take, the thread that
+ * took each chunk, and the chunk bounds.
+ */
+export const CONTROL = { next: 0, owner: 1, bounds: 1 + MAX_CHUNKS, slots: 2 + 2 * MAX_CHUNKS } as const;
 
 const WORKER_SCRIPT = path.join(__dirname, 'graph-worker.js');
 
-/** The shared memory, its allocator, the resident structures and the workers (one per process). */
+/** The shared memory, its allocator, the control block, the resident structures and the workers (one per process). */
 class SharedGraphMemory {
   readonly memory = new WebAssembly.Memory({ initial: 32, maximum: 65536, shared: true });
   readonly heap = new WasmHeap(this.memory, 1 << 20);
+  /** First in the heap, never moved or freed. */
+  readonly control = this.heap.alloc(4 * CONTROL.slots);
   private readonly resident = new Map<HostArray, number>();
   private readonly workers: KernelThread<GraphRequest>[] = [];
 
@@ -136,6 +165,10 @@ class SharedGraphMemory {
 
 let shared: SharedGraphMemory | undefined;
 
+/** Split calls so far in this process, their chunks, and the chunks the workers took. */
+const stats = { calls: 0, chunks: 0, workerChunks: 0 };
+export function splitStats(): Readonly<typeof stats> { return { ...stats }; }
+
 /** Frees the shared copies of these arrays (SparseMatrix.dispose). */
 export function releaseSharedConstants(arrays: HostArray[]): void {
   shared?.release(arrays);
@@ -143,7 +176,7 @@ export function releaseSharedConstants(arrays: HostArray[]): void {
 
 /** Bytes of the shared memory in use (resident structures; scratch is freed after each call). */
 export function sharedGraphBytes(): number {
-  return shared ? shared.heap.inUse() : 0;
+  return shared ? shared.heap.inUse() - 4 * CONTROL.slots : 0;
 }
 
 /**
@@ -154,7 +187,7 @@ export class SplitCall {
   private readonly s = (shared ??= new SharedGraphMemory());
   private readonly scratch: number[] = [];
 
-  constructor(readonly bounds: number[]) {}
+  constructor(readonly plan: RowPlan) {}
 
   /** Pointer to the shared copy of a constant array (a graph structure). */
   constant(a: HostArray): number { return this.s.constant(a); }
@@ -166,34 +199,51 @@ export class SplitCall {
     return p;
   }
 
-  /** Scratch holding a copy of `values` (from index `from` on; the rest is left unwritten). */
-  copyIn(values: Float32Array, from = 0): number {
+  /** Scratch holding a copy of `values`. */
+  copyIn(values: Float32Array): number {
     const p = this.alloc(values.length);
-    this.f32(p, values.length).set(values.subarray(from), from);
+    this.f32(p, values.length).set(values);
     return p;
   }
 
   f32(ptr: number, length: number): Float32Array { return new Float32Array(this.s.memory.buffer, ptr, length); }
 
   /**
-   * Runs thread t's rows bounds[t] .. bounds[t + 1]: posts `worker(lo, hi)` to each worker with
-   * rows, runs `caller(lo, hi)` for thread 0 here, and waits for all of them.
+   * Runs `shared` (pointers into the shared memory) on the workers and `here(lo, hi)` on this
+   * thread over the plan's chunks, each chunk taken by whichever thread comes first, and waits
+   * for all of them. Returns the row ranges [lo, hi) the workers computed (adjacent ones merged).
    */
-  run(worker: (lo: number, hi: number) => GraphRequest, caller: (lo: number, hi: number) => void): void {
-    const b = this.bounds;
-    const busy = this.s.threads(b.length - 2).filter((w, i) => {
-      if (b[i + 2] <= b[i + 1]) return false;
-      w.post(worker(b[i + 1], b[i + 2]));
-      return true;
-    });
+  run(shared: RowKernel, here: (lo: number, hi: number) => void): [number, number][] {
+    const { bounds, threads } = this.plan;
+    const chunks = bounds.length - 1;
+    const ctl = new Int32Array(this.s.memory.buffer, this.s.control, CONTROL.slots);
+    ctl.set(bounds, CONTROL.bounds);
+    Atomics.store(ctl, CONTROL.next, 0);
+    const workers = this.s.threads(threads - 1);
+    workers.forEach((w, i) => w.post({ kernel: shared, control: this.s.control, chunks, id: i + 1 }));
     let error: unknown;
     try {
-      if (b[1] > b[0]) caller(b[0], b[1]);
+      for (let c = callerTakesChunks ? Atomics.add(ctl, CONTROL.next, 1) : chunks; c < chunks; c = Atomics.add(ctl, CONTROL.next, 1)) {
+        here(bounds[c], bounds[c + 1]);
+        ctl[CONTROL.owner + c] = 0;
+      }
     } catch (e) { error = e; }
-    for (const w of busy) {
+    for (const w of workers) {
       try { w.wait(); } catch (e) { error ??= e; }
     }
     if (error) throw error;
+    const theirs: [number, number][] = [];
+    stats.calls++;
+    stats.chunks += chunks;
+    for (let c = 0; c < chunks; c++) {
+      if (ctl[CONTROL.owner + c] === 0) continue;
+      stats.workerChunks++;
+      if (bounds[c] === bounds[c + 1]) continue;
+      const last = theirs[theirs.length - 1];
+      if (last && last[1] === bounds[c]) last[1] = bounds[c + 1];
+      else theirs.push([bounds[c], bounds[c + 1]]);
+    }
+    return theirs;
   }
 
   finish(): void {
@@ -201,8 +251,8 @@ export class SplitCall {
   }
 }
 
-/** Runs `f` with a SplitCall over these row bounds, freeing its scratch afterwards. */
-export function withSplitCall<T>(bounds: number[], f: (call: SplitCall) => T): T {
-  const call = new SplitCall(bounds);
+/** Runs `f` with a SplitCall for this plan, freeing its scratch afterwards. */
+export function withSplitCall<T>(plan: RowPlan, f: (call: SplitCall) => T): T {
+  const call = new SplitCall(plan);
   try { return f(call); } finally { call.finish(); }
 }
