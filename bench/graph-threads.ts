@@ -1,18 +1,19 @@
 /**
  * The graph kernels on one thread against several, in one process, on Amazon Baby's sizes:
- *   node dist/bench/graph-threads.js [--threads N] [--rounds N] [--out FILE]
+ *   node dist/bench/graph-threads.js [--threads N] [--rounds N] [--split-all] [--out FILE]
  * Two graphs of bench/baby-graph.ts (26,495 nodes): as many edges as the baby-scale preset's
  * training graph (119,884 interactions, 239,768 directed edges) and twice that (about bench/kernels.ts's
  * graph), 64 columns. Each line times one operation on 1 thread and on N (default: the graph
  * kernels' default, at least 2), alternating the two settings round by round so that both see
  * the same load on a shared machine, and keeps the best of each (the least disturbed); it also
- * checks that both give the same bits.
+ * checks that both give the same bits. Calls below the size threshold stay on one thread, as in
+ * training; --split-all splits every call (what two threads would gain or lose there).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../lib/engine/backend';
 import { K, run } from '../lib/engine/graph-kernels';
 import { sddmm, segmentSoftmax, spmm, spmmWeighted } from '../lib/engine/graph-ops';
-import { defaultGraphThreads, setGraphThreads } from '../lib/engine/graph-threads';
+import { defaultGraphThreads, setGraphMinimumWork, setGraphThreads } from '../lib/engine/graph-threads';
 import { Rng } from '../lib/engine/random';
 import { SparseMatrix } from '../lib/engine/sparse-matrix';
 import { BABY_TRAIN_INTERACTIONS, babyGraph } from './baby-graph';
@@ -43,7 +44,8 @@ interface Row { graph: string; edges: number; what: string; oneThreadMs: number;
 function measure(graph: string, interactions: number, many: number, rounds: number): Row[] {
   const A = new SparseMatrix(babyGraph(new Rng('bench'), interactions));
   const n = A.numRows, d = 64;
-  console.log(`\n${graph}: ${n} nodes, ${A.nnz} directed edges, ${d} columns; 1 thread against ${many}, best of ${rounds} alternating rounds`);
+  console.log(`\n${graph}: ${n} nodes, ${A.nnz} directed edges, ${d} columns; 1 thread against ${many}, best of ${rounds} alternating rounds`
+    + (process.argv.includes('--split-all') ? ', every call split' : ', calls below the size threshold on one thread'));
   const X = tf.randomNormal([n, d], 0, 1, 'float32', 1) as tf.Tensor2D;
   const Y = tf.randomNormal([n, d], 0, 1, 'float32', 2) as tf.Tensor2D;
   const w = tf.randomUniform([A.nnz], 0, 1, 'float32', 3) as tf.Tensor1D;
@@ -96,11 +98,13 @@ async function main(): Promise<void> {
   await initEngine({ backend: 'wasm' });
   const many = option('--threads', Math.max(2, defaultGraphThreads()));
   const rounds = option('--rounds', 15);
+  const splitAll = process.argv.includes('--split-all');
+  if (splitAll) setGraphMinimumWork(0);
   const rows = [
     ...measure('training graph of baby-scale', BABY_TRAIN_INTERACTIONS, many, rounds),
     ...measure('twice as many edges', 2 * BABY_TRAIN_INTERACTIONS, many, rounds),
   ];
-  writeBenchRecord('graph-threads', { threads: many, rounds, nodes: 26495, columns: 64 }, rows);
+  writeBenchRecord('graph-threads', { threads: many, rounds, splitAll, nodes: 26495, columns: 64 }, rows);
   if (rows.some(r => !r.sameBits)) process.exit(1);
 }
 

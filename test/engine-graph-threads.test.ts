@@ -138,9 +138,11 @@ describe('engine graph kernels on threads', function () {
             const one = bits(f);
             for (const threads of [2, 3]) {
               setGraphThreads(threads);
-              // Chunks shared with this thread (whoever comes first), every call or only large ones;
-              // and all chunks left to the workers, so that their part is certain to be checked.
-              for (const [minimum, callerTakes] of [[0, true], [DEFAULT_MINIMUM_WORK, true], [0, false]] as const) {
+              // Chunks shared with this thread (whoever comes first), every call, or only the larger
+              // ones (1 << 22 splits this graph's SDDMM and softmax, not its Y = A X), as in a model
+              // whose calls differ in size; and all chunks left to the workers, so that their part
+              // is certain to be checked.
+              for (const [minimum, callerTakes] of [[0, true], [1 << 22, true], [0, false]] as const) {
                 setGraphMinimumWork(minimum);
                 setGraphCallerTakesChunks(callerTakes);
                 const before = splitStats();
@@ -165,6 +167,7 @@ describe('engine graph kernels on threads', function () {
     const X = randn([A.numRows, 64], 5) as tf.Tensor2D;
     try {
       setGraphThreads(2);
+      setGraphMinimumWork(0);
       // Which thread takes which chunk depends on timing: on a busy machine a worker may wake late.
       const before = splitStats();
       let theirs = 0, all = 0;

@@ -139,14 +139,14 @@ function sddmmInto(c: KernelCall, matrix: SparseMatrix | undefined, p: TensorInf
 }
 
 /*
- * Work of a call, against graph-threads.ts's minimum: edges x columns for the products, weighted
- * by where splitting was measured to pay at Baby's sizes and below (bench/graph-threads.ts).
- * SDDMM does more arithmetic per byte copied than Y = A X; the segment softmax computes an exp
- * per edge and copies one value in and one out; its gradient (0.5-0.9 ms at Baby's 240k-480k
- * edges) gains less than its three copies cost, so it splits only beyond a million edges.
+ * Work of a call against graph-threads.ts's minimum, in edges x columns of Y = A X, weighed by
+ * what two threads were measured to gain at Baby's sizes (bench/graph-threads.ts, docs/speed.md):
+ * SDDMM does more arithmetic per byte copied and splits from half the edges Y = A X needs; the
+ * segment softmax (an exp per edge, one value copied in and one out) from about 230k edges; its
+ * gradient (0.5-1 ms at 240k-480k edges) gains less than its three copies cost: from 4M edges.
  */
 const SDDMM_WORK_PER_ENTRY = 2;
-const SOFTMAX_WORK = 48;
+const SOFTMAX_WORK = 72;
 const SOFTMAX_GRAD_WORK = 4;
 
 /**

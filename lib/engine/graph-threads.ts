@@ -35,11 +35,13 @@ export function defaultGraphThreads(): number {
 }
 
 /**
- * Work (about multiply-adds) below which a call stays on one thread. With the second core free,
- * Y = A X on two threads was measured to pay from about 4M (60k edges x 64 columns) up (docs/speed.md):
- * the baby-scale graph (240k edges x 64, 15M) splits; the 'default' preset's (35k x 64, 2.3M) does not.
+ * Work (edges x columns of Y = A X; graph-kernels.ts weighs the other kernels) below which a call
+ * stays on one thread. Measured on the 2-core machine of docs/speed.md: Y = A X over the
+ * baby-scale training graph (240k edges x 64 columns, 15M) ran no faster on two threads (the
+ * copies to and from the workers cost what the second core gains), over twice as many edges it
+ * did; SDDMM and the segment softmax gain from there down.
  */
-export const DEFAULT_MINIMUM_WORK = 1 << 22;
+export const DEFAULT_MINIMUM_WORK = 1 << 24;
 
 let threadSetting: number | undefined;
 let defaultThreads: number | undefined;
