@@ -221,16 +221,21 @@ export class SplitCall {
     const ctl = new Int32Array(this.s.memory.buffer, this.s.control, CONTROL.slots);
     ctl.set(bounds, CONTROL.bounds);
     Atomics.store(ctl, CONTROL.next, 0);
-    const workers = this.s.threads(threads - 1);
-    workers.forEach((w, i) => w.post({ kernel: shared, control: this.s.control, chunks, id: i + 1 }));
+    // Every worker that got the request is waited for, whatever fails: none may still be
+    // working when the next call rewrites the control block.
+    const posted: KernelThread<GraphRequest>[] = [];
     let error: unknown;
     try {
+      this.s.threads(threads - 1).forEach((w, i) => {
+        w.post({ kernel: shared, control: this.s.control, chunks, id: i + 1 });
+        posted.push(w);
+      });
       for (let c = callerTakesChunks ? Atomics.add(ctl, CONTROL.next, 1) : chunks; c < chunks; c = Atomics.add(ctl, CONTROL.next, 1)) {
         here(bounds[c], bounds[c + 1]);
         ctl[CONTROL.owner + c] = 0;
       }
     } catch (e) { error = e; }
-    for (const w of workers) {
+    for (const w of posted) {
       try { w.wait(); } catch (e) { error ??= e; }
     }
     if (error) throw error;
