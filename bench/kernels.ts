@@ -15,6 +15,7 @@ import { defaultGemmThreads, setGemmThreads } from '../lib/engine/fixed-gemm';
 import { gatherRows, sddmm, segmentSoftmax, segmentSum, spmm, spmmWeighted } from '../lib/engine/graph-ops';
 import { Rng } from '../lib/engine/random';
 import { SparseMatrix } from '../lib/engine/sparse-matrix';
+import { babyGraph } from './baby-graph';
 import { writeBenchRecord } from './record';
 
 const quick = process.argv.includes('--quick');
@@ -38,25 +39,6 @@ function report(name: string, ms: number, against?: number, what = 'the line abo
   const ratio = against === undefined ? '' : `${(against / ms).toFixed(1)}x faster than ${what}`;
   rows.push([name, ms, ratio]);
   console.log(`${name.padEnd(62)} ${ms.toFixed(1).padStart(9)} ms  ${ratio}`);
-}
-
-function babyGraph(rng: Rng): CsrMatrix {
-  const users = 19445, items = 7050, interactions = 239348, n = users + items;
-  const src = new Int32Array(2 * interactions), dst = new Int32Array(2 * interactions);
-  for (let e = 0; e < interactions; e++) {
-    const u = rng.int(users), i = users + rng.int(items);
-    src[2 * e] = u; dst[2 * e] = i; src[2 * e + 1] = i; dst[2 * e + 1] = u;
-  }
-  const indptr = new Int32Array(n + 1);
-  for (const r of dst) indptr[r + 1]++;
-  for (let r = 0; r < n; r++) indptr[r + 1] += indptr[r];
-  const next = indptr.slice(0, n), indices = new Int32Array(src.length), values = new Float32Array(src.length);
-  for (let e = 0; e < src.length; e++) {
-    const at = next[dst[e]]++;
-    indices[at] = src[e];
-    values[at] = 1 / Math.sqrt((indptr[dst[e] + 1] - indptr[dst[e]]) * (indptr[src[e] + 1] - indptr[src[e]]));
-  }
-  return { numRows: n, numCols: n, indptr, indices, values };
 }
 
 /** Y = A X in plain JavaScript: the obvious alternative without kernels. */

@@ -65,7 +65,7 @@ export function renderReport(r: ReportInput): string {
     r.backend === 'webgpu'
       ? `lb = compute lower bound: estimated FLOPs (bench/flops.ts) / the GPU's best dense GEMM rate below (validation ranks its scores on ${r.rankingThreads} CPU threads).`
       : `lb = compute lower bound: estimated FLOPs (bench/flops.ts) / the machine's dense peak, the best one-thread GEMM rate below x ${r.cores} cores `
-        + `(training runs its feature products on ${r.cores} threads and a validation its scores on ${r.rankingThreads}; the rest runs on one).`,
+        + `(training runs its feature products and large graph kernels on ${r.cores} threads and a validation its scores on ${r.rankingThreads}; the rest runs on one).`,
     `Peak RSS: high-water mark of the process that measured the backbone (one process each; overall ${f(r.peakRssMiB, 0)} MiB).`,
     `dense GEMM, float32 on '${r.backend}', best of ${r.gemmReps}:`,
     ...r.gemm.map(g => `  ${g.label.padEnd(34)} ${`${g.m}x${g.k}x${g.n}`.padStart(16)}  ${g.engine.padEnd(27)} ${f(g.gflops, 1).padStart(7)} GFLOP/s  (${f(g.seconds * 1000, 1)} ms)`),

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { defaultGemmThreads } from './fixed-gemm';
+import { defaultGraphThreads } from './graph-threads';
 import { shareIdentityBuffers } from './shared-identity';
 import { CkdError } from '../errors';
 import { describeWebGpuAdapter, registerWebGpuBackend } from './webgpu-backend';
@@ -10,7 +11,7 @@ import { describeWebGpuAdapter, registerWebGpuBackend } from './webgpu-backend';
  *                 is installed (optional: its install script needs a download) and registers into
  *                 this package's copy of @tensorflow/tfjs-core;
  *   'wasm'        @tensorflow/tfjs-backend-wasm, single-threaded SIMD build, with the project's
- *                 graph kernels (the default here);
+ *                 graph kernels (on threads of their own, graph-threads.ts; the default here);
  *   'cpu'         @tensorflow/tfjs-backend-cpu (plain JavaScript; slow dense products);
  *   'webgpu'      @tensorflow/tfjs-backend-webgpu on a GPU through Dawn's Node binding (the npm
  *                 package 'webgpu', installed separately); only when asked for, never chosen
@@ -177,15 +178,14 @@ function isAlias(pkg: string): boolean {
 async function describe(name: BackendName): Promise<string> {
   if (name === 'wasm') {
     const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-    return ` (${simd ? 'SIMD' : 'no SIMD'}; project kernels: graph ops, Adam, dense products, fixed-feature products on ${threadsNote()})`;
+    return ` (${simd ? 'SIMD' : 'no SIMD'}; project kernels: graph ops on ${threads(defaultGraphThreads())}, Adam, dense products, fixed-feature products on ${threads(defaultGemmThreads())})`;
   }
-  if (name === 'cpu') return ` (plain JavaScript; project kernels, fixed-feature products on ${threadsNote()})`;
+  if (name === 'cpu') return ` (plain JavaScript; project kernels: graph ops on ${threads(defaultGraphThreads())}, fixed-feature products on ${threads(defaultGemmThreads())})`;
   if (name === 'webgpu') return ` (${describeWebGpuAdapter()}; project graph kernels in WGSL, tfjs's own dense kernels)`;
   return ' (native TensorFlow)';
 }
 
-function threadsNote(): string {
-  const n = defaultGemmThreads();
+function threads(n: number): string {
   return `${n} thread${n === 1 ? '' : 's'}`;
 }
 

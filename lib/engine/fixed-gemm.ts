@@ -1,10 +1,8 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { MessageChannel, MessagePort, Worker, receiveMessageOnPort } from 'worker_threads';
 import { CkdError } from '../errors';
 import { GemmRequest, GemmStore } from './gemm-store';
-import type { GemmReply } from './gemm-worker';
+import { coresUpToTwo, KernelThread, threadsFromEnv, validThreads } from './kernel-thread';
 
 /**
  * Products of a fixed matrix F (rows x cols, e.g. 7,050 items x 4,096 visual features) with a
@@ -19,16 +17,9 @@ import type { GemmReply } from './gemm-worker';
  * The calling thread blocks (Atomics.wait) until its workers are done: callers stay synchronous.
  */
 
-const validThreads = (n: number): boolean => Number.isInteger(n) && n >= 1 && n <= 16;
-
 /** Threads FixedGemm uses when not told: CKD_GEMM_THREADS, or min(2, cores). */
 export function defaultGemmThreads(): number {
-  const env = process.env.CKD_GEMM_THREADS;
-  if (env !== undefined && env !== '') {
-    if (!validThreads(Number(env))) throw new CkdError(`CKD_GEMM_THREADS must be an integer from 1 to 16 (got '${env}')`);
-    return Number(env);
-  }
-  return Math.max(1, Math.min(2, os.availableParallelism()));
+  return threadsFromEnv('CKD_GEMM_THREADS', coresUpToTwo);
 }
 
 let threadSetting: number | undefined;
@@ -39,49 +30,7 @@ export function setGemmThreads(n: number | undefined): void {
 }
 
 const WORKER_SCRIPT = path.join(__dirname, 'gemm-worker.js');
-/** A worker that has not answered in this long is taken for dead. */
-const REPLY_TIMEOUT_MS = 10 * 60 * 1000;
-
-class GemmThread {
-  private readonly worker: Worker;
-  private readonly port: MessagePort;
-  private readonly flag = new Int32Array(new SharedArrayBuffer(4));
-  private dead: string | null = null;
-
-  constructor() {
-    const { port1, port2 } = new MessageChannel();
-    this.port = port1;
-    this.worker = new Worker(WORKER_SCRIPT, { workerData: { port: port2, flag: this.flag }, transferList: [port2] });
-    this.worker.on('error', e => { this.dead = e.message; });
-    this.worker.on('exit', code => { this.dead ??= `exited with code ${code}`; });
-    this.worker.unref();
-  }
-
-  /** Sends a request; `wait` collects its reply. */
-  post(req: GemmRequest): void {
-    if (this.dead) throw new CkdError(`fixed-feature product worker failed: ${this.dead}`);
-    Atomics.store(this.flag, 0, 0);
-    this.port.postMessage(req);
-  }
-
-  send(req: GemmRequest): void { this.port.postMessage(req); }
-
-  wait(): void {
-    const start = Date.now();
-    while (Atomics.load(this.flag, 0) === 0) {
-      Atomics.wait(this.flag, 0, 0, 1000);
-      if (Date.now() - start > REPLY_TIMEOUT_MS) throw new CkdError('fixed-feature product worker did not answer in 10 minutes');
-    }
-    let got = receiveMessageOnPort(this.port);
-    for (let spin = 0; !got && spin < 1000; spin++) {
-      Atomics.wait(this.flag, 0, 1, 1);
-      got = receiveMessageOnPort(this.port);
-    }
-    if (!got) throw new CkdError('fixed-feature product worker raised its flag without a reply');
-    const reply = got.message as GemmReply;
-    if (!reply.ok) throw new CkdError(`fixed-feature product worker: ${reply.error}`);
-  }
-}
+type GemmThread = KernelThread<GemmRequest>;
 
 let flopCount = 0;
 /** FLOPs of every FixedGemm product so far in this process (2 k D d each); the bench's check reads it. */
@@ -92,7 +41,7 @@ const pool: GemmThread[] = [];
 let nextId = 1;
 
 function threadPool(n: number): GemmThread[] {
-  while (pool.length < n) pool.push(new GemmThread());
+  while (pool.length < n) pool.push(new KernelThread<GemmRequest>(WORKER_SCRIPT, 'fixed-feature product worker'));
   return pool.slice(0, n);
 }
 

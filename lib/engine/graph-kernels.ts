@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { CkdError } from '../errors';
+import { planRows, RowKernel, rowArgs, SplitCall, withSplitCall } from './graph-threads';
 import { KernelCall, projectKernelsActive, registerProjectKernel } from './kernel-heap';
 import type { SparseMatrix } from './sparse-matrix';
 import { registerWebGpuGraphKernels } from './webgpu-graph-kernels';
@@ -16,7 +17,10 @@ import { registerWebGpuGraphKernels } from './webgpu-graph-kernels';
  *   CkdSegmentSum    {x, segmentIds}     Y[segmentIds[i]] += X[i]
  *   CkdSegmentSoftmax     {logits}   softmax within each CSR row
  *   CkdSegmentSoftmaxGrad {y, dy}
- * Attributes carry the SparseMatrix object itself.
+ * Attributes carry the SparseMatrix object itself. The sparse-dense products, SDDMM and the
+ * segment softmax and its gradient split large calls over threads (graph-threads.ts), with the
+ * same bits as on one thread; row gather and segment sum stay on one: they only move memory,
+ * and the copies to and from the threads would cost as much again.
  */
 export const K = {
   spmm: 'CkdSpmm',
@@ -36,15 +40,7 @@ type Run = (c: KernelCall, inputs: NamedTensorInfoMap, attrs: Attrs) => TensorIn
 const forward: Record<string, Run> = {
   [K.spmm]: (c, { x }, { matrix, transpose }) => spmmInto(c, matrix!, !!transpose, x!, null),
   [K.spmmWeighted]: (c, { w, x }, { matrix, transpose }) => spmmInto(c, matrix!, !!transpose, x!, w!),
-  [K.sddmm]: (c, { p, q }, { matrix }) => {
-    const A = live(matrix);
-    const d = cols(p!);
-    expectShape(p!, [A.numRows, d], 'P');
-    expectShape(q!, [A.numCols, d], 'Q');
-    const out = c.output([A.nnz], 'float32');
-    c.exports.sddmm(c.constant(A.csr.indptr), c.constant(A.csr.indices), c.input(p!), c.input(q!), out.ptr, A.numRows, d);
-    return out.info;
-  },
+  [K.sddmm]: (c, { p, q }, { matrix }) => sddmmInto(c, matrix, p!, q!),
   [K.gatherRows]: (c, { x, indices }) => {
     const [n, d] = x!.shape;
     const k = indices!.shape[0];
@@ -67,17 +63,23 @@ const forward: Record<string, Run> = {
   [K.segmentSoftmax]: (c, { logits }, { matrix }) => {
     const A = live(matrix);
     expectShape(logits!, [A.nnz], 'logits');
-    const out = c.output([A.nnz], 'float32');
-    c.exports.segment_softmax(c.constant(A.csr.indptr), c.input(logits!), out.ptr, A.numRows);
-    return out.info;
+    return perEdgeInto(c, A, SOFTMAX_WORK, 'segment_softmax', [logits!]);
   },
-  [K.segmentSoftmaxGrad]: (c, { y, dy }, { matrix }) => {
-    const A = live(matrix);
-    const out = c.output([A.nnz], 'float32');
-    c.exports.segment_softmax_grad(c.constant(A.csr.indptr), c.input(y!), c.input(dy!), out.ptr, A.numRows);
-    return out.info;
-  },
+  [K.segmentSoftmaxGrad]: (c, { y, dy }, { matrix }) => perEdgeInto(c, live(matrix), SOFTMAX_GRAD_WORK, 'segment_softmax_grad', [y!, dy!]),
 };
+
+/*
+ * The kernels below split their output rows over threads when the call is large enough
+ * (graph-threads.ts). Every kernel of graph.c reads row r's entries through indptr[r] (absolute
+ * entry ids), so rows lo..hi are the call with indptr + lo, the row-indexed dense pointers
+ * advanced by lo rows and nrows = hi - lo: a RowKernel. This thread runs it in place on the tfjs
+ * heap (`here`), the workers on shared copies of the inputs; then the workers' rows are copied back.
+ */
+
+/** Runs `k` on this thread over rows lo..hi. */
+function runHere(c: KernelCall, k: RowKernel, lo: number, hi: number): void {
+  c.exports[k.fn](...rowArgs(k, lo, hi));
+}
 
 function spmmInto(c: KernelCall, matrix: SparseMatrix | undefined, transpose: boolean, x: TensorInfo, w: TensorInfo | null): TensorInfo {
   const A = live(matrix);
@@ -88,9 +90,100 @@ function spmmInto(c: KernelCall, matrix: SparseMatrix | undefined, transpose: bo
   if (w) expectShape(w, [A.nnz], 'edge weights');
   const values = w ? c.input(w) : c.constant(s.values);
   const perm = w && transpose ? c.constant(A.csc.perm) : 0;
+  const xAt = c.input(x);
   const out = c.output([nOut, d], 'float32');
-  c.exports.spmm(c.constant(s.indptr), c.constant(s.indices), values, perm, c.input(x), out.ptr, nOut, d);
+  // spmm(indptr, indices, values, perm, x, y, nrows, d)
+  const stride = [4, 0, 0, 0, 0, 4 * d, 0, 0];
+  const local: RowKernel = { fn: 'spmm', base: [c.constant(s.indptr), c.constant(s.indices), values, perm, xAt, out.ptr, 0, d], stride, countAt: 6 };
+  const plan = planRows(s.indptr, nOut, A.nnz * d);
+  if (!plan) {
+    runHere(c, local, 0, nOut);
+    return out.info;
+  }
+  withSplitCall(plan, sc => {
+    const sValues = w ? sc.copyIn(c.f32(values, A.nnz)) : sc.constant(s.values);
+    const sPerm = perm ? sc.constant(A.csc.perm) : 0;
+    const sIndptr = sc.constant(s.indptr), sIndices = sc.constant(s.indices);
+    const sX = sc.copyIn(c.f32(xAt, nIn * d));
+    const sY = sc.alloc(nOut * d);
+    const theirs = sc.run({ fn: 'spmm', base: [sIndptr, sIndices, sValues, sPerm, sX, sY, 0, d], stride, countAt: 6 }, (lo, hi) => runHere(c, local, lo, hi));
+    copyBack(c, out.ptr, sc, sY, theirs.map(([lo, hi]) => [lo * d, hi * d]), nOut * d);
+  });
   return out.info;
+}
+
+function sddmmInto(c: KernelCall, matrix: SparseMatrix | undefined, p: TensorInfo, q: TensorInfo): TensorInfo {
+  const A = live(matrix);
+  const d = cols(p);
+  expectShape(p, [A.numRows, d], 'P');
+  expectShape(q, [A.numCols, d], 'Q');
+  const pAt = c.input(p), qAt = c.input(q);
+  const out = c.output([A.nnz], 'float32');
+  // sddmm(indptr, indices, p, q, out, nrows, d)
+  const stride = [4, 0, 4 * d, 0, 0, 0, 0];
+  const local: RowKernel = { fn: 'sddmm', base: [c.constant(A.csr.indptr), c.constant(A.csr.indices), pAt, qAt, out.ptr, 0, d], stride, countAt: 5 };
+  const plan = planRows(A.csr.indptr, A.numRows, SDDMM_WORK_PER_ENTRY * A.nnz * d);
+  if (!plan) {
+    runHere(c, local, 0, A.numRows);
+    return out.info;
+  }
+  withSplitCall(plan, sc => {
+    const sIndptr = sc.constant(A.csr.indptr), sIndices = sc.constant(A.csr.indices);
+    const sQ = sc.copyIn(c.f32(qAt, A.numCols * d));
+    const sP = p.dataId === q.dataId ? sQ : sc.copyIn(c.f32(pAt, A.numRows * d)); // one copy when P is Q
+    const sOut = sc.alloc(A.nnz);
+    const theirs = sc.run({ fn: 'sddmm', base: [sIndptr, sIndices, sP, sQ, sOut, 0, d], stride, countAt: 5 }, (lo, hi) => runHere(c, local, lo, hi));
+    copyBack(c, out.ptr, sc, sOut, edgeRanges(A, theirs), A.nnz);
+  });
+  return out.info;
+}
+
+/*
+ * Work of a call against graph-threads.ts's minimum, in edges x columns of Y = A X, weighed by
+ * what two threads were measured to gain at Baby's sizes (bench/graph-threads.ts, docs/speed.md):
+ * SDDMM does more arithmetic per byte copied and splits from half the edges Y = A X needs; the
+ * segment softmax (an exp per edge, one value copied in and one out) from about 230k edges; its
+ * gradient (0.5-1 ms at 240k-480k edges) gains less than its three copies cost: from 4M edges.
+ */
+const SDDMM_WORK_PER_ENTRY = 2;
+const SOFTMAX_WORK = 72;
+const SOFTMAX_GRAD_WORK = 4;
+
+/**
+ * A kernel f(indptr, in_1, ..., in_n, out, nrows) from per-edge inputs to a per-edge output,
+ * row by row (the segment softmax and its gradient).
+ */
+function perEdgeInto(c: KernelCall, A: SparseMatrix, workPerEdge: number, fn: 'segment_softmax' | 'segment_softmax_grad', inputs: TensorInfo[]): TensorInfo {
+  for (const t of inputs) expectShape(t, [A.nnz], fn);
+  const ins = inputs.map(t => c.input(t));
+  const out = c.output([A.nnz], 'float32');
+  const stride = [4, ...ins.map(() => 0), 0, 0];
+  const countAt = ins.length + 2;
+  const local: RowKernel = { fn, base: [c.constant(A.csr.indptr), ...ins, out.ptr, 0], stride, countAt };
+  const plan = planRows(A.csr.indptr, A.numRows, A.nnz * workPerEdge);
+  if (!plan) {
+    runHere(c, local, 0, A.numRows);
+    return out.info;
+  }
+  withSplitCall(plan, sc => {
+    const sIndptr = sc.constant(A.csr.indptr);
+    const sIns = ins.map(at => sc.copyIn(c.f32(at, A.nnz)));
+    const sOut = sc.alloc(A.nnz);
+    const theirs = sc.run({ fn, base: [sIndptr, ...sIns, sOut, 0], stride, countAt }, (lo, hi) => runHere(c, local, lo, hi));
+    copyBack(c, out.ptr, sc, sOut, edgeRanges(A, theirs), A.nnz);
+  });
+  return out.info;
+}
+
+/** The edges (CSR entry ids) of these row ranges. */
+function edgeRanges(A: SparseMatrix, rows: [number, number][]): [number, number][] {
+  return rows.map(([lo, hi]) => [A.csr.indptr[lo], A.csr.indptr[hi]]);
+}
+
+/** Float32 values in `ranges` of a shared result (`length` values) into the tfjs output at `outAt`. */
+function copyBack(c: KernelCall, outAt: number, sc: SplitCall, sharedAt: number, ranges: [number, number][], length: number): void {
+  const to = c.f32(outAt, length), from = sc.f32(sharedAt, length);
+  for (const [lo, hi] of ranges) if (hi > lo) to.set(from.subarray(lo, hi), lo);
 }
 
 function checkRange(c: KernelCall, ptr: number, k: number, n: number, what: string): void {

@@ -24,6 +24,8 @@ export interface KernelCall {
   constant(a: HostArray): number;
   /** A new float32 or int32 tensor to be written by the kernel. */
   output(shape: number[], dtype: 'float32' | 'int32'): { info: TensorInfo; ptr: number };
+  /** A view of `length` float32 values at a pointer of this call (valid until the next `output`). */
+  f32(ptr: number, length: number): Float32Array;
   /** Completes the call (copies outputs where needed); on failure pass ok = false to drop outputs. */
   finish(ok: boolean): void;
 }
@@ -112,11 +114,13 @@ function wasmHeap(module: string, b: WasmBackendLike): WasmHeap {
 
 class WasmHeap {
   readonly exports: KernelExports;
+  readonly memory: WebAssembly.Memory;
   private readonly resident = new Map<HostArray, number>();
 
   constructor(module: string, readonly backend: WasmBackendLike) {
     const memory = backend.wasm?.asm?.memory;
     if (!(memory instanceof WebAssembly.Memory)) throw new Error('cannot reach the memory of tfjs-backend-wasm (tfjs version change?)');
+    this.memory = memory;
     const inst = new WebAssembly.Instance(compileShareable(module), { env: { memory } });
     this.exports = inst.exports as unknown as KernelExports;
   }
@@ -159,6 +163,7 @@ class WasmCall implements KernelCall {
     this.outputs.push(info);
     return { info, ptr: this.heap.backend.getMemoryOffset(info.dataId) };
   }
+  f32(ptr: number, length: number): Float32Array { return new Float32Array(this.heap.memory.buffer, ptr, length); }
   finish(ok: boolean): void {
     if (!ok) for (const o of this.outputs) this.heap.backend.disposeData(o.dataId, true);
   }
@@ -230,6 +235,8 @@ class StagingCall implements KernelCall {
     this.pending.push({ ptr, values, info });
     return { info, ptr };
   }
+
+  f32(ptr: number, length: number): Float32Array { return this.m.f32(ptr, length); }
 
   finish(ok: boolean): void {
     try {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { CsrMatrix } from './csr';
+import { releaseSharedConstants } from './graph-threads';
 import { releaseConstants } from './kernel-heap';
 
 /** Compressed rows of a matrix: the entries of row r are k in indptr[r] .. indptr[r+1]-1. */
@@ -18,14 +19,21 @@ export interface CompressedTranspose extends CompressedRows {
 /** Edge lists as int32 tensors for backends that use tfjs's own gather / segment-sum. */
 interface NativeEdges { rows: tf.Tensor1D; cols: tf.Tensor1D; values: tf.Tensor1D }
 
-const finalizer = new FinalizationRegistry<(Int32Array | Float32Array)[]>(releaseConstants);
+/** Frees the copies of a structure's arrays on the tfjs heaps and in the graph threads' shared memory. */
+function releaseCopies(arrays: (Int32Array | Float32Array)[]): void {
+  releaseConstants(arrays);
+  releaseSharedConstants(arrays);
+}
+
+const finalizer = new FinalizationRegistry<(Int32Array | Float32Array)[]>(releaseCopies);
 
 /**
  * A fixed sparse matrix (a graph's structure and edge values) for the graph ops. It holds the CSR
  * form and its transpose (CSC, built once), so that products with A^T (the gradient of A X) read
  * rows as well. Edge ids are positions in CSR order: per-edge tensors (weights, attention logits)
- * are indexed that way. On the wasm backend the arrays are copied once into tfjs's heap; call
- * `dispose()` to free them (they are also freed when the object is garbage-collected).
+ * are indexed that way. On the wasm backend the arrays are copied once into tfjs's heap (and into
+ * the graph threads' shared memory when a call is split); call `dispose()` to free them (they are
+ * also freed when the object is garbage-collected).
  * The given CsrMatrix's arrays are referenced, not copied: do not modify them afterwards.
  */
 export class SparseMatrix {
@@ -76,7 +84,7 @@ export class SparseMatrix {
     if (this.disposed) return;
     this.disposed = true;
     finalizer.unregister(this);
-    releaseConstants(this.arrays());
+    releaseCopies(this.arrays());
     if (this.native) {
       tf.dispose([this.native.rows, this.native.cols, this.native.values]);
       this.native = null;
