@@ -100,7 +100,12 @@ export function sameCellResult(a: RunCellResult, b: RunCellResult): boolean {
   return canonicalJson(strip(a)) === canonicalJson(strip(b));
 }
 
-export function runCell(o: Omit<RunCell, 'kind' | 'methodOptions' | 'probe' | 'params'> & {
+/**
+ * Builds (does not run) a cell's configuration: the model name lower-cased, method options and
+ * backbone parameters reduced to those that differ from their defaults (checked), the teachers'
+ * settings kept only on CKD cells.
+ */
+export function makeRunCell(o: Omit<RunCell, 'kind' | 'methodOptions' | 'probe' | 'params'> & {
   methodOptions?: Record<string, unknown>; probe?: boolean; params?: Record<string, unknown>;
 }): RunCell {
   const entry = backboneEntry(o.model);
@@ -169,14 +174,14 @@ export interface RunCellOptions {
 }
 
 /** Runs a cell unless the store has it; returns its record. */
-export async function ensureCell(data: Dataset, cell: RunCell, o: RunCellOptions): Promise<RunRecord> {
+export async function runOrReuseCell(data: Dataset, cell: RunCell, o: RunCellOptions): Promise<RunRecord> {
   const key = configKey(cell);
   const done = o.store.get(key);
   if (done) return done;
   if (cell.dataset !== o.provenance.dataset.fingerprint) {
     throw new CkdError(`cell ${cellLabel(cell)} is for data set ${cell.dataset}, but the data loaded has fingerprint ${o.provenance.dataset.fingerprint}`);
   }
-  const teachers = cell.method === 'ckd' ? await ensureTeachers(data, cell, o) : undefined;
+  const teachers = cell.method === 'ckd' ? await loadOrTrainTeachers(data, cell, o) : undefined;
   try {
     const { result, model } = await train(data, cell, o, teachers);
     try {
@@ -222,14 +227,14 @@ function buildModel(data: Dataset, cell: RunCell) {
 }
 
 /** Loads a CKD cell's teachers, training (and recording) their cells first where needed. */
-async function ensureTeachers(data: Dataset, cell: RunCell, o: RunCellOptions): Promise<TeacherPair> {
+async function loadOrTrainTeachers(data: Dataset, cell: RunCell, o: RunCellOptions): Promise<TeacherPair> {
   const pair = {} as TeacherPair;
   try {
     for (const [m, tc] of Object.entries(teacherCells(cell)) as [Modality, RunCell][]) {
       let dir = teacherDir(o.teachersDir, tc);
       const elsewhere = (o.teacherSources ?? []).map(root => teacherDir(root, tc)).find(d => fs.existsSync(teacherFiles(d, m).manifest));
       if (!o.store.has(configKey(tc))) {
-        await ensureCell(data, tc, o);
+        await runOrReuseCell(data, tc, o);
       } else if (!fs.existsSync(teacherFiles(dir, m).manifest) && elsewhere) {
         dir = elsewhere;
       } else if (!fs.existsSync(teacherFiles(dir, m).manifest)) {
