@@ -7,6 +7,9 @@
  * the same whatever the teachers learned (their margins are gathers from cached tables), so
  * training them would only add time. Epoch times are the mean of the timed steps scaled to the
  * epoch's step count, as bench/epoch.ts does.
+ *
+ * A measurement harness, not a run path: it times steps and passes and trains no run cell, so it
+ * does not go through the shared cell runner (lib/experiments/run-cell.ts) and writes no cell record.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Dataset, MODALITIES } from '../lib/data/dataset';

@@ -3,6 +3,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { writeDataset } from '../lib/data/loaders';
+import { ResultStore, configKey } from '../lib/experiments/result-store';
+import { makeRunCell } from '../lib/experiments/run-cell';
+import { backboneEntry } from '../lib/models/registry';
+import { TRAIN_DEFAULTS } from '../lib/train/trainer';
 import { presetConfig } from '../lib/synth/presets';
 import { synthesizeDataset } from '../lib/synth/synthesize';
 import { assertUserError, ckd } from './cli-process';
@@ -52,25 +56,40 @@ describe('ckd command line', () => {
     const printed = JSON.parse(r.stdout);
     assert.ok(printed.test.all.recall[20] > 0);
     const record = JSON.parse(fs.readFileSync(out, 'utf8'));
-    assert.strictEqual(record.provenance.backend, 'wasm');
-    assert.match(record.provenance.dataset.fingerprint, /^[0-9a-f]{16}$/);
+    assert.strictEqual(record.meta.provenance.backend, 'wasm');
+    assert.match(record.meta.provenance.dataset.fingerprint, /^[0-9a-f]{16}$/);
     assert.strictEqual(record.config.model, 'vbpr');
-    assert.strictEqual(record.result.history.length, 2);
+    assert.strictEqual(record.config.dataset, record.meta.provenance.dataset.fingerprint);
+    assert.strictEqual(record.meta.history.length, 2);
+    // The record is a result-store line: the file reads as a store of one cell, keyed as printed.
+    const asStore = new ResultStore(out);
+    assert.deepStrictEqual([asStore.size, asStore.records()[0].key, printed.key], [1, configKey(record.config), record.key]);
+    // ... the key of the cell ckd reproduce would build for the same settings.
+    const same = makeRunCell({
+      dataset: record.config.dataset, model: 'vbpr', mode: 'multimodal', method: 'plain',
+      train: { seed: 123, epochs: 2, lr: backboneEntry('vbpr').lr, batchSize: TRAIN_DEFAULTS.batchSize, evalEvery: 1, patience: TRAIN_DEFAULTS.patience, ndcg: 'standard' },
+    });
+    assert.strictEqual(record.key, configKey(same));
   });
 
   it('trains and saves teachers, then trains CKD with them; GB and OGM-GE take their options', () => {
     const dir = path.join(tmp, 'teachers');
     let r = ckd('teachers', '--preset', 'tiny', '--model', 'vbpr', '--epochs', '2', '--eval-every', '1', '--out', dir, '--quiet');
     assert.strictEqual(r.code, 0, r.stderr);
-    assert.ok(fs.existsSync(path.join(dir, 'teacher-text.json')) && fs.existsSync(path.join(dir, 'teacher-visual.bin')));
-    assertUserError(ckd('teachers', '--preset', 'tiny', '--model', 'vbpr', '--out', dir), /already saved there/);
+    // One folder per teacher cell, named by its key, and the cells' records in store.jsonl.
+    const frozen = fs.readdirSync(dir).filter(d => /^vbpr-[0-9a-f]{16}$/.test(d)).flatMap(d => fs.readdirSync(path.join(dir, d)));
+    assert.deepStrictEqual(frozen.sort(), ['teacher-text.bin', 'teacher-text.json', 'teacher-visual.bin', 'teacher-visual.json']);
+    assert.strictEqual(new ResultStore(path.join(dir, 'store.jsonl')).size, 2);
+    assertUserError(ckd('teachers', '--preset', 'tiny', '--model', 'vbpr', '--epochs', '2', '--eval-every', '1', '--out', dir), /already saved there/);
     const rec = path.join(tmp, 'ckd.json');
     r = ckd('train', '--preset', 'tiny', '--model', 'vbpr', '--method', 'ckd', '--teachers', dir, '--lambda-kd', '0.1',
       '--reweight', 'reference-code', '--no-generic', '--epochs', '2', '--eval-every', '1', '--quiet', '--out', rec);
     assert.strictEqual(r.code, 0, r.stderr);
+    // The teachers were loaded, not trained again: the store gained only the CKD run's line.
+    assert.strictEqual(fs.readFileSync(path.join(dir, 'store.jsonl'), 'utf8').trim().split('\n').length, 3);
     const config = JSON.parse(fs.readFileSync(rec, 'utf8')).config;
     assert.deepStrictEqual([config.method, config.methodOptions], ['ckd', { lambdaKd: 0.1, reweight: 'reference-code', generic: false }]);
-    const history = JSON.parse(fs.readFileSync(rec, 'utf8')).result.history;
+    const history = JSON.parse(fs.readFileSync(rec, 'utf8')).meta.history;
     assert.ok('lambda_text' in history[0].diagnostics || Object.keys(history[0].diagnostics).some((k: string) => /lambda/.test(k)));
     for (const args of [['--method', 'gb', '--window', '2', '--estimate-epochs', '1'], ['--method', 'ogm', '--alpha', '0.5']]) {
       r = ckd('train', '--preset', 'tiny', '--model', 'vbpr', ...args, '--epochs', '2', '--quiet', '--out', path.join(tmp, 'm.json'));

@@ -4,6 +4,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { compareRuns, comparisonMarkdown, readRunMetrics } from '../lib/experiments/compare-runs';
 import { DataError } from '../lib/errors';
+import { configKey } from '../lib/experiments/result-store';
+import { makeRunCell } from '../lib/experiments/run-cell';
+import { writeRecordFile } from '../lib/experiments/run-record';
 
 function record(dir: string, name: string, seed: number, recall: number): string {
   const m = (r: number) => ({ recall: { 20: r }, ndcg: { 20: r / 2 }, precision: { 20: r / 10 } });
@@ -31,6 +34,19 @@ describe('comparing run records paired by seed', () => {
     const md = comparisonMarkdown('vbpr+ckd', 'vbpr+plain', rows);
     assert.match(md, /\| Recall@20 \| 0\.2333 ± 0\.0153 \| 0\.2167 ± 0\.0058 \| \+0\.0167 \| 3, 0\.13 \|/);
     assert.match(md, /visual channel/);
+  });
+
+  it('reads a ckd train record (a run cell\'s store line) as the earlier record shape', () => {
+    const m = (r: number) => ({ recall20: r, ndcg20: r / 2, precision20: r / 10 });
+    const config = makeRunCell({
+      dataset: 'fp', model: 'vbpr', mode: 'multimodal', method: 'ckd', methodOptions: { generic: false },
+      train: { seed: 2, epochs: 3, lr: 1e-3, batchSize: 64, evalEvery: 1, patience: 2, ndcg: 'standard' },
+    });
+    const result = { test: { all: m(0.25), text: m(0.25 - 0.01), visual: m(0.25 - 0.02) }, val: { all: m(0), text: m(0), visual: m(0) }, bestEpoch: 1, epochsRun: 3, secondsPerEpoch: 1, wallSeconds: 3 };
+    const file = writeRecordFile(path.join(dir, 'cell.json'), { key: configKey(config), config, result, finishedAt: '' });
+    const cell = readRunMetrics(file);
+    const old = readRunMetrics(record(dir, 'ckd-2', 2, 0.25));
+    assert.deepStrictEqual([cell.seed, cell.label, cell.test], [2, 'vbpr+ckd/without_generic', old.test]);
   });
 
   it('rejects a file that is not a run record, naming it', () => {

@@ -9,7 +9,7 @@ import { PRESETS, ReproducePreset, gridCells, planPreset, shardCells } from '../
 import { runPreset } from '../lib/experiments/reproduce';
 import { provenance } from '../lib/experiments/provenance';
 import { ResultStore, configKey } from '../lib/experiments/result-store';
-import { CellMetrics, RunCell, RunCellResult, RunStore, cellConverged, ckdVariant, runCell, teacherCells } from '../lib/experiments/run-cell';
+import { CellMetrics, RunCell, RunCellResult, RunStore, cellConverged, ckdVariant, makeRunCell, teacherCells } from '../lib/experiments/run-cell';
 import { MASKS, ModalityMask } from '../lib/models/backbone';
 import { synthesizeDataset } from '../lib/synth/synthesize';
 
@@ -30,7 +30,7 @@ describe('learning-rate selection on validation', () => {
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   const train = { lr: 0, batchSize: 1024, evalEvery: 5, patience: 10, epochs: 1000, ndcg: 'standard' as const, seed: 1 };
-  const base = runCell({ dataset: 'fp', model: 'vbpr', mode: 'text-only', method: 'plain', train });
+  const base = makeRunCell({ dataset: 'fp', model: 'vbpr', mode: 'text-only', method: 'plain', train });
   const grid = [1e-4, 5e-3, 5e-4, 1e-3];
   const finish = (lr: number, val: number, bestEpoch = 40, epochsRun = 90) =>
     store.append({ config: { ...base, train: { ...base.train, lr } }, result: resultWith(val, bestEpoch, epochsRun) });

@@ -5,13 +5,13 @@ import * as path from 'path';
 import { CkdError } from '../lib/errors';
 import { CROSS_BACKEND_TOLERANCE, checkAgainstReference, compareTables, openReference, referenceDetails, referenceLine, referenceMatches } from '../lib/experiments/reference-check';
 import { ResultStore } from '../lib/experiments/result-store';
-import { RunCell, RunCellResult, RunRecord, runCell } from '../lib/experiments/run-cell';
+import { RunCell, RunCellResult, RunRecord, makeRunCell } from '../lib/experiments/run-cell';
 
 const TRAIN = { lr: 1e-3, batchSize: 1024, evalEvery: 1, patience: 3, ndcg: 'standard' as const, epochs: 10, seed: 1 };
 const CELLS: RunCell[] = [
-  runCell({ dataset: 'fp', model: 'vbpr', mode: 'multimodal', method: 'plain', train: TRAIN }),
-  runCell({ dataset: 'fp', model: 'vbpr', mode: 'multimodal', method: 'ckd', train: TRAIN }),
-  runCell({ dataset: 'fp', model: 'vbpr', mode: 'multimodal', method: 'ckd', methodOptions: { generic: false }, train: TRAIN }),
+  makeRunCell({ dataset: 'fp', model: 'vbpr', mode: 'multimodal', method: 'plain', train: TRAIN }),
+  makeRunCell({ dataset: 'fp', model: 'vbpr', mode: 'multimodal', method: 'ckd', train: TRAIN }),
+  makeRunCell({ dataset: 'fp', model: 'vbpr', mode: 'multimodal', method: 'ckd', methodOptions: { generic: false }, train: TRAIN }),
 ];
 
 function result(recall: number, patch: (r: RunCellResult) => void = () => {}): RunCellResult {
@@ -71,7 +71,7 @@ describe('checking a results folder against a reference record', () => {
   });
 
   it('missing: cells absent on either side, and a reference of another plan', () => {
-    const other = runCell({ dataset: 'fp', model: 'vbpr', mode: 'text-only', method: 'plain', train: TRAIN });
+    const other = makeRunCell({ dataset: 'fp', model: 'vbpr', mode: 'text-only', method: 'plain', train: TRAIN });
     const ours = store(path.join(tmp, 'missing'), 'wasm', [[CELLS[0], result(0.2345)], [CELLS[1], result(0.2459)], [other, result(0.1)]]);
     const c = checkAgainstReference(ours, reference, [...CELLS.slice(0, 2), other]);
     assert.deepStrictEqual(c.missingInReference, ['vbpr text-only plain seed 1']);

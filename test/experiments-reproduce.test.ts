@@ -9,7 +9,7 @@ import { provenance } from '../lib/experiments/provenance';
 import { PRESETS, ReproducePreset, SECTIONS, planCells, sectionCells, shardCells } from '../lib/experiments/reproduce-plan';
 import { ckdAgainstPlain, outcomeOf, reproductionTables, runPlan, writeReproductionReport } from '../lib/experiments/reproduce';
 import { ResultStore, configKey } from '../lib/experiments/result-store';
-import { RunCell, RunCellResult, cellEvaluations, ckdVariant, ensureCell, runCell, teacherCells, teacherDir } from '../lib/experiments/run-cell';
+import { RunCell, RunCellResult, cellEvaluations, ckdVariant, runOrReuseCell, makeRunCell, teacherCells, teacherDir } from '../lib/experiments/run-cell';
 import { teacherFiles } from '../lib/methods/teacher-store';
 import { synthesizeDataset } from '../lib/synth/synthesize';
 import { trainModel } from '../lib/train/trainer';
@@ -68,21 +68,21 @@ describe('run cells and the report', function () {
     const prov = provenance(data, 'wasm');
     const store = new ResultStore<RunCell, RunCellResult>(path.join(dir, 'a', 'store.jsonl'));
     const teachersDir = path.join(dir, 'a', 'teachers');
-    const cell = runCell({ dataset: prov.dataset.fingerprint, model: 'vbpr', mode: 'multimodal', method: 'ckd', train: { ...preset.train, seed: 1 } });
+    const cell = makeRunCell({ dataset: prov.dataset.fingerprint, model: 'vbpr', mode: 'multimodal', method: 'ckd', train: { ...preset.train, seed: 1 } });
     const lines: string[] = [];
     const o = { store, teachersDir, provenance: prov, log: (l: string) => lines.push(l) };
-    const rec = await ensureCell(data, cell, o);
+    const rec = await runOrReuseCell(data, cell, o);
     assert.strictEqual(store.size, 3, 'two teacher cells and the CKD cell');
     for (const [m, t] of Object.entries(teacherCells(cell))) {
       assert.ok(store.has(configKey(t)));
       assert.ok(fs.existsSync(teacherFiles(teacherDir(teachersDir, t), m as 'text' | 'visual').manifest));
     }
-    const again = await ensureCell(data, cell, { ...o, log: () => assert.fail('nothing should run') });
+    const again = await runOrReuseCell(data, cell, { ...o, log: () => assert.fail('nothing should run') });
     assert.deepStrictEqual(again.result, rec.result);
     // Teacher weights gone (e.g. a store copied from another machine): retrained, same result.
     fs.rmSync(teachersDir, { recursive: true, force: true });
-    const other = runCell({ ...cell, methodOptions: { generic: false } });
-    const rec2 = await ensureCell(data, other, { ...o, store: new ResultStore<RunCell, RunCellResult>(store.file) });
+    const other = makeRunCell({ ...cell, methodOptions: { generic: false } });
+    const rec2 = await runOrReuseCell(data, other, { ...o, store: new ResultStore<RunCell, RunCellResult>(store.file) });
     assert.ok(Number.isFinite(rec2.result.test.all.recall20));
     assert.strictEqual(lines.filter(l => /training it again/.test(l)).length, 2);
   });
@@ -91,8 +91,8 @@ describe('run cells and the report', function () {
     const data = synthesizeDataset('tiny', 1);
     const prov = provenance(data, 'wasm');
     const store = new ResultStore<RunCell, RunCellResult>(path.join(dir, 'b', 'store.jsonl'));
-    const cell = runCell({ dataset: prov.dataset.fingerprint, model: 'vbpr', mode: 'multimodal', method: 'plain', train: { ...preset.train, seed: 4 } });
-    const rec = await ensureCell(data, cell, { store, teachersDir: path.join(dir, 'b', 't'), provenance: prov });
+    const cell = makeRunCell({ dataset: prov.dataset.fingerprint, model: 'vbpr', mode: 'multimodal', method: 'plain', train: { ...preset.train, seed: 4 } });
+    const rec = await runOrReuseCell(data, cell, { store, teachersDir: path.join(dir, 'b', 't'), provenance: prov });
     const model = backboneFactory('vbpr')(data, { seed: 4 });
     try {
       const direct = await trainModel(model, data, { ...preset.train, seed: 4, mode: 'multimodal', perUserTest: true });

@@ -8,7 +8,7 @@ import { ResultStore, configKey } from '../lib/experiments/result-store';
 import {
   STORE_FILE, checkShardCount, foldShardStores, openResultsStore, parseShard, shardFromSlurm, shardStoreFile, storeFiles,
 } from '../lib/experiments/results-folder';
-import { CellMetrics, RunCell, RunCellResult, RunStore, runCell, sameCellResult } from '../lib/experiments/run-cell';
+import { CellMetrics, RunCell, RunCellResult, RunStore, makeRunCell, sameCellResult } from '../lib/experiments/run-cell';
 import { MASKS, ModalityMask } from '../lib/models/backbone';
 
 function resultWith(val: number, wallSeconds = 1): RunCellResult {
@@ -19,7 +19,7 @@ function resultWith(val: number, wallSeconds = 1): RunCellResult {
 }
 
 const train = { lr: 1e-3, batchSize: 1024, evalEvery: 1, patience: 5, ndcg: 'standard' as const, epochs: 10 };
-const cellOf = (seed: number, model = 'vbpr') => runCell({ dataset: 'fp', model, mode: 'multimodal', method: 'plain', train: { ...train, seed } });
+const cellOf = (seed: number, model = 'vbpr') => makeRunCell({ dataset: 'fp', model, mode: 'multimodal', method: 'plain', train: { ...train, seed } });
 
 describe('results folder: one store in several files', () => {
   let dir: string;

@@ -6,7 +6,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import { configKey } from '../lib/experiments/result-store';
-import { RunCell, runCell, teacherCells } from '../lib/experiments/run-cell';
+import { RunCell, makeRunCell, teacherCells } from '../lib/experiments/run-cell';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -17,9 +17,9 @@ function committed(folder: string, pick: (c: RunCell) => boolean): { key: string
   return rec;
 }
 
-/** The cell as runCell builds it from the committed config's fields. */
+/** The cell as makeRunCell builds it from the committed config's fields. */
 function rebuilt(c: RunCell, extra: { params?: Record<string, unknown>; methodOptions?: Record<string, unknown> } = {}): RunCell {
-  return runCell({
+  return makeRunCell({
     dataset: c.dataset, model: c.model, mode: c.mode, method: c.method, methodOptions: { ...c.methodOptions, ...extra.methodOptions },
     train: c.train, probe: c.probe, teacherLr: c.teacherLr, teacherEpochs: c.teacherEpochs, params: extra.params,
   });

@@ -1,21 +1,26 @@
+/**
+ * `ckd demo`: the pilot study in one table. The three training modes of one backbone are run
+ * cells trained by the shared cell runner (lib/experiments/run-cell.ts).
+ */
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadDataset, writeDataset } from '../data/loaders';
 import { initEngine } from '../engine/backend';
 import { PROJECT_ROOT, provenance } from '../experiments/provenance';
-import { defaultRecordPath, writeRunRecord } from '../experiments/run-record';
+import { ResultStore } from '../experiments/result-store';
+import { CellTraining, RunCell, RunCellResult, makeRunCell, trainCell } from '../experiments/run-cell';
 import { MASKS, TRAIN_MODES } from '../models/backbone';
-import { backboneFactory } from '../models/registry';
+import { backboneEntry } from '../models/registry';
 import { synthesizeDataset } from '../synth/synthesize';
 import { consoleProgress } from '../train/progress';
-import { TRAIN_DEFAULTS, checkTrainOptions, trainModel } from '../train/trainer';
+import { TRAIN_DEFAULTS, checkTrainOptions } from '../train/trainer';
 import { CommandSpec, numberOpt, parseArgs, stringOpt } from './args';
 
 export const demoSpec: CommandSpec = {
   name: 'demo',
   summary: 'A short demo on the embedded data set (the main job is ckd reproduce, which npm start runs): generate it ' +
     '(once, into data/default), train VBPR multimodal, text-only and visual-only, and print test Recall@20 of each ' +
-    'under all three masks (the pilot study in one table).',
+    'under all three masks (the pilot study in one table). The runs\' records go to results/runs/demo/store.jsonl.',
   usage: 'ckd demo [--model NAME] [--seed N] [--data DIR]',
   options: [
     { name: 'model', value: 'NAME', help: 'backbone', default: 'vbpr' },
@@ -31,7 +36,7 @@ export const demoSpec: CommandSpec = {
 export async function demoCommand(argv: string[], out: (s: string) => void, log: (s: string) => void, warn: (s: string) => void): Promise<void> {
   const a = parseArgs(demoSpec, argv);
   const modelName = stringOpt(a, 'model', 'vbpr')!;
-  const factory = backboneFactory(modelName);
+  backboneEntry(modelName);
   const seed = numberOpt(a, 'seed', 123, 'int');
   const epochs = numberOpt(a, 'epochs', 60, 'int');
   const lr = numberOpt(a, 'lr', 1e-3);
@@ -43,22 +48,18 @@ export async function demoCommand(argv: string[], out: (s: string) => void, log:
   }
   const data = loadDataset(dir, { warn });
   const prov = provenance(data, await initEngine());
+  // Run cells through the shared runner; their records (and the uni-modal runs' frozen teachers)
+  // go to results/runs/demo, and every demo trains them afresh.
+  const runs = path.join(PROJECT_ROOT, 'results', 'runs', 'demo');
+  const o = { store: new ResultStore<RunCell, RunCellResult>(path.join(runs, 'store.jsonl'), { warn }), teachersDir: path.join(runs, 'teachers'), provenance: prov, progress: consoleProgress };
+  const train: CellTraining = { seed, epochs, lr, batchSize: TRAIN_DEFAULTS.batchSize, evalEvery: TRAIN_DEFAULTS.evalEvery, patience, ndcg: 'standard' };
+  checkTrainOptions({ ...train, mode: 'multimodal' });
   const rows: string[] = [];
-  const results: Record<string, unknown> = {};
   for (const mode of TRAIN_MODES) {
-    const model = factory(data, { seed });
-    try {
-      const opts = { ...TRAIN_DEFAULTS, ks: [...TRAIN_DEFAULTS.ks], epochs, lr, patience, mode, seed };
-      checkTrainOptions(opts);
-      const result = await trainModel(model, data, { ...opts, progress: consoleProgress(`[${modelName} ${mode}]`) });
-      results[mode] = result;
-      writeRunRecord(defaultRecordPath(PROJECT_ROOT, ['demo', modelName, mode, seed]),
-        { kind: 'train', config: { model: modelName, ...opts }, provenance: prov, result });
-      rows.push(`${mode.padEnd(12)} ${MASKS.map(m => result.test[m].recall[20].toFixed(4).padStart(8)).join(' ')}` +
-        `   ${String(result.bestEpoch).padStart(4)}  ${result.secondsPerEpoch.toFixed(2)}`);
-    } finally {
-      model.dispose();
-    }
+    const cell = makeRunCell({ dataset: prov.dataset.fingerprint, model: modelName, mode, method: 'plain', train });
+    const { result } = await trainCell(data, cell, o);
+    rows.push(`${mode.padEnd(12)} ${MASKS.map(m => result.test[m].recall20.toFixed(4).padStart(8)).join(' ')}` +
+      `   ${String(result.bestEpoch).padStart(4)}  ${result.secondsPerEpoch.toFixed(2)}`);
   }
   out(`\n${modelName} on ${data.name} (${data.numUsers} users, ${data.numItems} items), backend ${prov.backend}, seed ${seed}`);
   out('test Recall@20 of each trained model under each inference mask:');

@@ -1,31 +1,36 @@
+/**
+ * `ckd train`: one run cell (lib/experiments/run-cell.ts) built from the flags, the same cell (and
+ * key) `ckd reproduce` builds for the same settings, trained by the shared cell runner; its record
+ * (a result-store line) is written to --out and its test metrics printed as JSON. A CKD cell's
+ * teachers are its teacher cells, kept under --teachers DIR (else in a temporary folder).
+ */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { Dataset } from '../data/dataset';
 import { loadDataset } from '../data/loaders';
 import { initEngine } from '../engine/backend';
 import { CkdError } from '../errors';
 import { PROJECT_ROOT, datasetFingerprint, provenance } from '../experiments/provenance';
-import { canonicalJson } from '../experiments/result-store';
-import { defaultRecordPath, writeRunRecord } from '../experiments/run-record';
-import { TRAIN_MODES, TrainMode } from '../models/backbone';
+import { ResultStore } from '../experiments/result-store';
+import { CellTraining, RunCellResult, makeRunCell, trainCell } from '../experiments/run-cell';
+import { defaultRecordPath, writeRecordFile } from '../experiments/run-record';
+import { MASKS, TRAIN_MODES, TrainMode } from '../models/backbone';
 import { BACKBONES, backboneEntry } from '../models/registry';
 import { PRESET_NAMES } from '../synth/presets';
 import { synthesizeDataset } from '../synth/synthesize';
 import { checkIdentity, readCheckpointIfExists } from '../train/checkpoint';
 import { consoleProgress } from '../train/progress';
-import { TRAIN_DEFAULTS, TrainOptions, checkTrainOptions, trainIdentity, trainModel } from '../train/trainer';
+import { TRAIN_DEFAULTS, TrainOptions, checkTrainOptions, trainIdentity } from '../train/trainer';
 import { NDCG_VARIANTS, NdcgVariant } from '../train/validate';
-import { METHODS, METHOD_NAMES, MethodName, createMethod } from '../methods/registry';
-import { TeacherPair, disposeTeachers, trainTeachers } from '../methods/teacher';
-import { loadTeachers, saveTeachers, teachersSaved } from '../methods/teacher-store';
-import { ProgressSink } from '../train/progress';
+import { METHODS, METHOD_NAMES, MethodName } from '../methods/registry';
 import { CommandSpec, ParsedArgs, choiceOpt, numberOpt, parseArgs, stringOpt } from './args';
 import { methodOptionSpecs, methodOptionsFromArgs } from './method-flags';
 import { PARAM_OPTION, paramSettingsFromArgs, paramsForModel } from './params';
 
 export const trainSpec: CommandSpec = {
   name: 'train',
-  summary: 'Train one backbone on a data set, print the final metrics as JSON and write a result record under results/runs/.',
+  summary: 'Train one backbone on a data set (one run cell, as ckd reproduce would run it), print the final metrics as JSON and write its result record (a result-store line) under results/runs/.',
   usage: 'ckd train (--data DIR | --preset NAME) --model NAME [--method plain|ckd|gb|ogm] [--mode multimodal|text-only|visual-only] [--seed N] [options]',
   options: [
     { name: 'data', value: 'DIR', help: 'data folder (LATTICE or MMRec layout)' },
@@ -35,7 +40,7 @@ export const trainSpec: CommandSpec = {
     PARAM_OPTION,
     { name: 'mode', value: 'MODE', help: 'multimodal, or a uni-modal model (other modality mean-ablated in training and inference)', default: 'multimodal' },
     { name: 'method', value: 'NAME', help: `how the backbone is trained: ${METHOD_NAMES.map(n => `${n} (${METHODS[n].summary})`).join('; ')}`, default: 'plain' },
-    { name: 'teachers', value: 'DIR', help: 'CKD teachers: loaded from DIR when saved there (ckd teachers), else trained with this run\'s settings and saved there; without it they are trained and kept in memory' },
+    { name: 'teachers', value: 'DIR', help: 'teachers folder of --method ckd: the teacher cells (text-only and visual-only plain runs with this run\'s settings) are loaded from DIR when recorded there (ckd teachers, or an earlier run), else trained and kept there (one folder per teacher; DIR/store.jsonl records them and the runs trained with them); without it they are trained into a temporary folder' },
     { name: 'seed', value: 'N', help: 'seed of initialisation and sampling', default: '123' },
     { name: 'epochs', value: 'N', help: 'maximum epochs', default: String(TRAIN_DEFAULTS.epochs) },
     { name: 'lr', value: 'X', help: 'Adam learning rate', default: "the model's reference value (5e-4 for VBPR)" },
@@ -98,66 +103,45 @@ export async function trainCommand(argv: string[], out: (s: string) => void, war
     checkResumable(ckpt, opts);
   }
   const prov = provenance(data, await initEngine());
-  const progress = (label: string) => a.options.quiet ? undefined : consoleProgress(label);
-  const teachers = METHODS[methodName].needsTeachers
-    ? await obtainTeachers(modelName, data, opts, teachersDir, progress, prov.dataset.fingerprint, params)
-    : undefined;
-  const model = entry.factory(data, { seed: opts.seed, ...withParams(params) });
-  const method = createMethod(methodName, model, data, methodOptions, teachers);
+  const { mode, ...train } = opts;
+  const cell = makeRunCell({ dataset: prov.dataset.fingerprint, model: modelName, mode, method: methodName, methodOptions, params, train: cellTraining(train) });
+  // The teacher cells (and this run's record) go to a store in the teachers folder, kept when
+  // --teachers names one, else temporary: the run's record is written to --out either way.
+  const work = teachersDir !== undefined ? path.resolve(teachersDir) : fs.mkdtempSync(path.join(os.tmpdir(), 'ckd-train-'));
   try {
-    const label = `[${modelName} ${methodName === 'plain' ? opts.mode : methodName}]`;
-    const result = await trainModel(model, data, { ...opts, ...ckpt, method, progress: progress(label) });
-    const file = outArg ?? defaultRecordPath(PROJECT_ROOT, [modelName, methodName === 'plain' ? opts.mode : methodName, opts.seed]);
-    const config = { model: modelName, ...withParams(params), method: methodName, methodOptions, teachers: teachersDir ?? null, ...opts };
-    writeRunRecord(file, { kind: 'train', config, provenance: prov, result });
+    const rec = await trainCell(data, cell, {
+      store: new ResultStore(path.join(work, 'store.jsonl'), { warn }), teachersDir: work, provenance: prov,
+      progress: label => a.options.quiet ? undefined : consoleProgress(label),
+    }, ckpt);
+    const file = outArg ?? defaultRecordPath(PROJECT_ROOT, [modelName, methodName === 'plain' ? mode : methodName, opts.seed]);
+    writeRecordFile(file, rec);
     out(JSON.stringify({
-      model: modelName, method: methodName, mode: opts.mode, seed: opts.seed, backend: prov.backend, bestEpoch: result.bestEpoch,
-      secondsPerEpoch: +result.secondsPerEpoch.toFixed(3), test: result.test, record: path.relative(process.cwd(), file),
+      model: modelName, method: methodName, mode, seed: opts.seed, backend: prov.backend, key: rec.key, bestEpoch: rec.result.bestEpoch,
+      secondsPerEpoch: +rec.result.secondsPerEpoch.toFixed(3), test: printedMetrics(rec.result), record: path.relative(process.cwd(), file),
     }, null, 2));
   } finally {
-    method.dispose?.();
-    model.dispose();
-    disposeTeachers(teachers);
+    if (teachersDir === undefined) fs.rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** A cell's trainer settings from the parsed training options. */
+export function cellTraining(o: Omit<TrainOptions, 'mode'>): CellTraining {
+  return {
+    seed: o.seed, epochs: o.epochs, lr: o.lr, batchSize: o.batchSize, evalEvery: o.evalEvery, patience: o.patience, ndcg: o.ndcg ?? 'standard',
+  };
+}
+
+/** A cell's test metrics under each mask as printed: `{ recall: { 20: x }, ndcg: { 20: x }, precision: { 20: x } }`. */
+function printedMetrics(r: RunCellResult): Record<string, unknown> {
+  return Object.fromEntries(MASKS.map(m => {
+    const t = r.test[m];
+    return [m, { recall: { 20: t.recall20 }, ndcg: { 20: t.ndcg20 }, precision: { 20: t.precision20 } }];
+  }));
 }
 
 /** `{ params }` when there are backbone parameters, else nothing (records and tags without them stay as they were). */
 export function withParams(params: Record<string, number>): { params?: Record<string, number> } {
   return Object.keys(params).length > 0 ? { params } : {};
-}
-
-/**
- * Loads the teachers saved in `dir`, or trains both (saving them to `dir` when given), with the
- * backbone parameters `params`; loaded teachers must have been built with the same ones.
- */
-export async function obtainTeachers(
-  modelName: string, data: Dataset, opts: TrainOptions, dir: string | undefined,
-  progress: (label: string) => ProgressSink | undefined, fingerprint: string, params: Record<string, number> = {},
-): Promise<TeacherPair> {
-  if (dir && teachersSaved(dir)) {
-    const teachers = loadTeachers(dir, data, { model: modelName, fingerprint });
-    for (const t of Object.values(teachers)) {
-      const theirs = t.info.backbone.params ?? {};
-      if (canonicalJson(theirs) !== canonicalJson(params)) {
-        disposeTeachers(teachers);
-        throw new CkdError(`--teachers ${dir}: the teachers there were built with backbone parameters ${canonicalJson(theirs)}, this run has ${canonicalJson(params)}`);
-      }
-    }
-    return teachers;
-  }
-  const { mode: _mode, ...train } = opts;
-  const { teachers } = await trainTeachers(modelName, data, {
-    train, ...(Object.keys(params).length > 0 ? { backbone: { params } } : {}), progressFor: m => progress(`[${modelName} teacher ${m}]`),
-  }, fingerprint);
-  if (dir) {
-    try {
-      saveTeachers(teachers, dir);
-    } catch (e) {
-      disposeTeachers(teachers);
-      throw e;
-    }
-  }
-  return teachers;
 }
 
 type CheckpointOptions = Pick<TrainOptions, 'checkpointPath' | 'checkpointEvery' | 'resume' | 'checkpointTag'>;

@@ -2,12 +2,12 @@ import * as fs from 'fs';
 import { DataError } from '../errors';
 import { MASKS, ModalityMask } from '../models/backbone';
 import * as path from 'path';
-import { ResultStore } from './result-store';
+import { ResultRecord, ResultStore } from './result-store';
 import { STORE_FILE, openResultsStore } from './results-folder';
 import { RunCell, RunCellResult, ckdVariant } from './run-cell';
 import { PairedTest, pairedTTestOverSeeds, summarize } from './summary';
 
-/** The parts of a `ckd train` run record that a comparison reads. */
+/** The parts of a run's record that a comparison reads. */
 export interface RunMetrics {
   file: string;
   seed: number;
@@ -15,12 +15,21 @@ export interface RunMetrics {
   test: Record<ModalityMask, Record<'recall' | 'ndcg' | 'precision', Record<string, number>>>;
 }
 
+/**
+ * A `ckd train` record: a run cell's record (a result-store line, what ckd train writes), or the
+ * earlier standalone shape (config.seed, result.test with metrics per K) of committed records.
+ */
 export function readRunMetrics(file: string): RunMetrics {
-  let rec: { config?: { seed?: number; model?: string; method?: string }; result?: { test?: RunMetrics['test'] } };
+  let rec: { key?: unknown; config?: { kind?: string; seed?: number; model?: string; method?: string }; result?: { test?: RunMetrics['test'] } };
   try {
     rec = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
     throw new DataError(file, `cannot read a run record (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  if (typeof rec.key === 'string' && rec.config?.kind === 'run') {
+    const [cell] = new ResultStore<RunCell, RunCellResult>(file).records();
+    if (!cell) throw new DataError(file, 'not a valid run cell record');
+    return cellMetrics(cell, file);
   }
   const seed = rec.config?.seed;
   const test = rec.result?.test;
@@ -88,15 +97,22 @@ export function readStoreMetrics(file: string, selector: string): RunMetrics[] {
     const c = r.config;
     if (c?.kind !== 'run' || c.model !== want.model || c.method !== want.method || c.mode !== want.mode) continue;
     if ((ckdVariant(c) ?? undefined) !== want.variant) continue;
-    const test = {} as RunMetrics['test'];
-    for (const m of MASKS) {
-      const t = r.result.test[m];
-      test[m] = { recall: { 20: t.recall20 }, ndcg: { 20: t.ndcg20 }, precision: { 20: t.precision20 } };
-    }
-    out.push({ file: `${file}#${r.key}`, seed: c.train.seed, test, label: `${c.model}+${want.variant && want.variant !== 'ckd' ? `ckd/${want.variant}` : c.method}` });
+    out.push(cellMetrics(r, `${file}#${r.key}`));
   }
   if (out.length === 0) throw new DataError(file, `no finished run matches '${selector}'`);
   return out;
+}
+
+/** A run cell's record as RunMetrics: its seed, its test metrics at K=20, a label naming any CKD variant. */
+function cellMetrics(r: ResultRecord<RunCell, RunCellResult>, file: string): RunMetrics {
+  const c = r.config;
+  const test = {} as RunMetrics['test'];
+  for (const m of MASKS) {
+    const t = r.result.test[m];
+    test[m] = { recall: { 20: t.recall20 }, ndcg: { 20: t.ndcg20 }, precision: { 20: t.precision20 } };
+  }
+  const v = ckdVariant(c);
+  return { file, seed: c.train.seed, test, label: `${c.model}+${v && v !== 'ckd' ? `ckd/${v}` : c.method}` };
 }
 
 function isFolder(file: string): boolean {

@@ -1,3 +1,11 @@
+/**
+ * The backbones x training modes grid of `ckd backbones`, in its own store of 'modes' cells.
+ *
+ * Not yet on the shared cell runner (run-cell.ts): its records (and the committed
+ * results/backbones/default/store.jsonl) are keyed by ModesCellConfig, and a RunCell of the same
+ * training has another key and keeps more (validation NDCG and precision, per-user hits), which
+ * these records lack; moving it means training those cells again.
+ */
 import { Dataset } from '../data/dataset';
 import { MASKS, TRAIN_MODES, TrainMode } from '../models/backbone';
 import { backboneEntry } from '../models/registry';

@@ -18,7 +18,7 @@ import { ReproducePreset, Section, presetByName, sectionCells } from './reproduc
 import { ReproductionView } from './reproduce';
 import { configKey } from './result-store';
 import { openResultsStore } from './results-folder';
-import { ensureCell } from './run-cell';
+import { runOrReuseCell } from './run-cell';
 
 export interface NotebookSession extends ReproductionView {
   data: Dataset;
@@ -68,7 +68,7 @@ export async function runSection(s: NotebookSession, section: Section, log: (lin
     const todo = cells.filter(c => !s.store.has(configKey(c.cell)));
     if (first) log(`${section}: ${cells.length} cells, ${cells.length - todo.length} already in ${path.relative(process.cwd(), s.store.file)}, ${todo.length} to train`);
     if (todo.length === 0) return;
-    await ensureCell(s.data, todo[0].cell, o);
+    await runOrReuseCell(s.data, todo[0].cell, o);
   }
 }
 

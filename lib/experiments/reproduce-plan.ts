@@ -27,7 +27,7 @@ import { backboneEntry } from '../models/registry';
 import { FULL_GRID_PREDICTION } from './headline';
 import { walkLearningRates } from './lr-search';
 import { configKey } from './result-store';
-import { CKD_CODE_FORM, CellTraining, RunCell, RunStore, cellLabel, runCell, teacherCells } from './run-cell';
+import { CKD_CODE_FORM, CellTraining, RunCell, RunStore, cellLabel, makeRunCell, teacherCells } from './run-cell';
 
 export type PresetName = 'quick' | 'full' | 'full-short' | 'smoke';
 export const PRESET_NAMES: readonly PresetName[] = ['quick', 'full', 'full-short', 'smoke'];
@@ -168,7 +168,7 @@ export function planPreset(preset: ReproducePreset, dataset: string, models?: st
     const lr = rateOf(model, mode);
     const teacherLr = method === 'ckd' && preset.lrGrid ? { text: rateOf(model, 'text-only'), visual: rateOf(model, 'visual-only') } : undefined;
     if (lr === undefined || (teacherLr && (teacherLr.text === undefined || teacherLr.visual === undefined))) { waiting++; return; }
-    const cell = runCell({
+    const cell = makeRunCell({
       dataset, model, mode, method, methodOptions, train: { ...preset.train, lr, seed }, probe: preset.probeModels.includes(model),
       params: preset.params?.[model], teacherLr: teacherLr as Record<Modality, number> | undefined, teacherEpochs,
     });
@@ -213,7 +213,7 @@ export function presetModels(preset: ReproducePreset): string[] {
 
 /** The plain first-seed cell of (model, mode) whose rate the learning-rate walk varies. */
 export function walkBase(preset: ReproducePreset, dataset: string, model: string, mode: TrainMode): RunCell {
-  return runCell({
+  return makeRunCell({
     dataset, model, mode, method: 'plain', train: { ...preset.train, seed: preset.seeds[0] }, probe: preset.probeModels.includes(model), params: preset.params?.[model],
   });
 }

@@ -21,7 +21,7 @@ import { FigureSpec, COLORS, figure1, writeFigureHtml, writeFigurePng, findChrom
 import { Provenance } from './provenance';
 import { PlannedCell, ReproducePreset, gridCells, planCells, planPreset, shardCells, walkBase } from './reproduce-plan';
 import { Report, ReportBlock, writeReport } from './report';
-import { RunCell, RunCellMeta, RunCellOptions, RunRecord, RunStore, cellConverged, cellEvaluations, cellLabel, ckdVariant, ensureCell } from './run-cell';
+import { RunCell, RunCellMeta, RunCellOptions, RunRecord, RunStore, cellConverged, cellEvaluations, cellLabel, ckdVariant, runOrReuseCell } from './run-cell';
 import { configKey } from './result-store';
 import { headlineTable } from './headline';
 import { payoffFigure, payoffPoints, payoffTable } from './payoff';
@@ -43,7 +43,7 @@ export async function runPlan(data: Dataset, cells: readonly PlannedCell[], o: R
   for (let k = 0; k < cells.length; k++) {
     const { cell } = cells[k];
     o.onCell?.(k + 1, cells.length, cell, o.store.has(configKey(cell)));
-    await ensureCell(data, cell, o);
+    await runOrReuseCell(data, cell, o);
   }
 }
 
@@ -64,7 +64,7 @@ export async function runPreset(data: Dataset, preset: ReproducePreset, dataset:
     const k = mine.findIndex(p => !o.store.has(configKey(p.cell)));
     if (k < 0) return;
     o.onCell?.(k + 1, mine.length, mine[k].cell, false);
-    await ensureCell(data, mine[k].cell, o);
+    await runOrReuseCell(data, mine[k].cell, o);
   }
 }
 

@@ -86,6 +86,8 @@ export interface RunCellResult {
 export interface RunCellMeta {
   provenance: Provenance;
   history: EpochRecord[];
+  /** The checkpoint epoch a resumed run continued from (`ckd train --resume`); absent otherwise. */
+  resumedFromEpoch?: number;
 }
 
 export type RunStore = ResultStore<RunCell, RunCellResult>;
@@ -100,7 +102,12 @@ export function sameCellResult(a: RunCellResult, b: RunCellResult): boolean {
   return canonicalJson(strip(a)) === canonicalJson(strip(b));
 }
 
-export function runCell(o: Omit<RunCell, 'kind' | 'methodOptions' | 'probe' | 'params'> & {
+/**
+ * Builds (does not run) a cell's configuration: the model name lower-cased, method options and
+ * backbone parameters reduced to those that differ from their defaults (checked), the teachers'
+ * settings kept only on CKD cells.
+ */
+export function makeRunCell(o: Omit<RunCell, 'kind' | 'methodOptions' | 'probe' | 'params'> & {
   methodOptions?: Record<string, unknown>; probe?: boolean; params?: Record<string, unknown>;
 }): RunCell {
   const entry = backboneEntry(o.model);
@@ -168,19 +175,34 @@ export interface RunCellOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * Settings of the trainer that change no result: checkpointing a long run and resuming it
+ * (lib/train/checkpoint.ts). Given to one cell's own training only, never to its teachers'.
+ */
+export type CellTrainerOptions = Pick<TrainOptions, 'checkpointPath' | 'checkpointEvery' | 'resume' | 'checkpointTag'>;
+
 /** Runs a cell unless the store has it; returns its record. */
-export async function ensureCell(data: Dataset, cell: RunCell, o: RunCellOptions): Promise<RunRecord> {
-  const key = configKey(cell);
-  const done = o.store.get(key);
-  if (done) return done;
+export async function runOrReuseCell(data: Dataset, cell: RunCell, o: RunCellOptions): Promise<RunRecord> {
+  return o.store.get(configKey(cell)) ?? await trainCell(data, cell, o);
+}
+
+/**
+ * Trains a cell now (whether or not the store has it): gets a CKD cell's teachers (the teacher
+ * cells' frozen states under teachersDir, trained first where missing), trains, appends the
+ * record to the store, freezes a uni-modal plain cell's model as a teacher into teachersDir, and
+ * returns the record. Every command that trains a cell does it here.
+ */
+export async function trainCell(data: Dataset, cell: RunCell, o: RunCellOptions, trainer: CellTrainerOptions = {}): Promise<RunRecord> {
   if (cell.dataset !== o.provenance.dataset.fingerprint) {
     throw new CkdError(`cell ${cellLabel(cell)} is for data set ${cell.dataset}, but the data loaded has fingerprint ${o.provenance.dataset.fingerprint}`);
   }
-  const teachers = cell.method === 'ckd' ? await ensureTeachers(data, cell, o) : undefined;
+  const teachers = cell.method === 'ckd' ? await loadOrTrainTeachers(data, cell, o) : undefined;
   try {
-    const { result, model } = await train(data, cell, o, teachers);
+    const { result, model } = await train(data, cell, o, teachers, trainer);
     try {
-      const rec = o.store.append({ config: cell, result: cellResult(data, cell, result), meta: { provenance: o.provenance, history: result.history } });
+      const meta: RunCellMeta = { provenance: o.provenance, history: result.history };
+      if (result.resumedFromEpoch !== undefined) meta.resumedFromEpoch = result.resumedFromEpoch;
+      const rec = o.store.append({ config: cell, result: cellResult(data, cell, result), meta });
       const modality = uniModality(cell);
       if (modality) await saveFrozen(model, data, cell, modality, o.provenance.dataset.fingerprint, teacherDir(o.teachersDir, cell));
       o.log?.(`${cellLabel(cell)}: test recall@20 ${MASKS.map(m => `${m} ${rec.result.test[m].recall20.toFixed(4)}`).join(', ')}`);
@@ -221,15 +243,18 @@ function buildModel(data: Dataset, cell: RunCell) {
   return backboneEntry(cell.model).factory(data, backboneOptions(cell));
 }
 
-/** Loads a CKD cell's teachers, training (and recording) their cells first where needed. */
-async function ensureTeachers(data: Dataset, cell: RunCell, o: RunCellOptions): Promise<TeacherPair> {
+/**
+ * Loads a CKD cell's teachers (checked against the data and model), training (and recording)
+ * their cells first where needed. The caller disposes them.
+ */
+export async function loadOrTrainTeachers(data: Dataset, cell: RunCell, o: RunCellOptions): Promise<TeacherPair> {
   const pair = {} as TeacherPair;
   try {
     for (const [m, tc] of Object.entries(teacherCells(cell)) as [Modality, RunCell][]) {
       let dir = teacherDir(o.teachersDir, tc);
       const elsewhere = (o.teacherSources ?? []).map(root => teacherDir(root, tc)).find(d => fs.existsSync(teacherFiles(d, m).manifest));
       if (!o.store.has(configKey(tc))) {
-        await ensureCell(data, tc, o);
+        await runOrReuseCell(data, tc, o);
       } else if (!fs.existsSync(teacherFiles(dir, m).manifest) && elsewhere) {
         dir = elsewhere;
       } else if (!fs.existsSync(teacherFiles(dir, m).manifest)) {
@@ -252,14 +277,14 @@ async function ensureTeachers(data: Dataset, cell: RunCell, o: RunCellOptions): 
   return pair;
 }
 
-async function train(data: Dataset, cell: RunCell, o: RunCellOptions, teachers: TeacherPair | undefined) {
+async function train(data: Dataset, cell: RunCell, o: RunCellOptions, teachers: TeacherPair | undefined, trainer: CellTrainerOptions = {}) {
   const model = buildModel(data, cell);
   try {
     const method = createMethod(cell.method, model, data, cell.methodOptions, teachers);
     try {
       const probe = cell.probe ? new GradientProbe(data) : undefined;
       const result = await trainModel(model, data, {
-        ...cell.train, mode: cell.mode, method, perUserTest: true,
+        ...cell.train, ...trainer, mode: cell.mode, method, perUserTest: true,
         progress: o.progress?.(`[${cellLabel(cell)}]`),
         probe: probe ? (mdl, mask) => probe.measure(mdl, mask) : undefined,
       });

@@ -1,19 +1,16 @@
+/**
+ * A single run's record file (`ckd train --out FILE`): the run cell's record exactly as a line of
+ * a result store (result-store.ts), written atomically, so the file is itself a store of one
+ * record that every reader of stores can open.
+ */
 import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../io/atomic-write';
-import { Provenance } from './provenance';
+import { ResultRecord } from './result-store';
 
-/** A finished run as it is kept under results/: its full configuration, provenance and outcome. */
-export interface RunRecord<C = unknown, R = unknown> {
-  kind: string;
-  config: C;
-  provenance: Provenance;
-  result: R;
-}
-
-/** Writes a record atomically (temporary file, fsync, then rename) and returns its path. */
-export function writeRunRecord(file: string, record: RunRecord): string {
-  writeFileAtomic(file, fd => fs.writeFileSync(fd, JSON.stringify(record, null, 1) + '\n'), { what: 'the result record' });
+/** Writes `record` as one store line to `file` atomically (temporary file, fsync, rename), replacing it. */
+export function writeRecordFile(file: string, record: ResultRecord): string {
+  writeFileAtomic(file, fd => fs.writeFileSync(fd, JSON.stringify(record) + '\n'), { what: 'the result record' });
   return file;
 }
 

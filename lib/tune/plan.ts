@@ -26,7 +26,7 @@ import { TrainMode, maskOfMode } from '../models/backbone';
 import { walkLearningRates } from '../experiments/lr-search';
 import { PlannedCell, ReproducePreset, walkBase } from '../experiments/reproduce-plan';
 import { configKey } from '../experiments/result-store';
-import { RunCell, RunStore, runCell, teacherCells } from '../experiments/run-cell';
+import { RunCell, RunStore, makeRunCell, teacherCells } from '../experiments/run-cell';
 import { SearchSpace, TuneConfig, gridConfigurations, sampleConfigurations } from './space';
 
 export type TuneSearch = { kind: 'grid' } | { kind: 'random'; budget: number; seed: number };
@@ -126,7 +126,7 @@ export function planTune(setup: TuneSetup, store: RunStore = EMPTY_STORE): TuneP
   }
   const rates = { student, ...(teachers ? { teachers } : {}), selectedOnValidation: setup.lr === undefined && !!protocol.lrGrid };
 
-  const cellOf = (c: TuneConfig, seed: number, method: MethodName = setup.method): RunCell => runCell({
+  const cellOf = (c: TuneConfig, seed: number, method: MethodName = setup.method): RunCell => makeRunCell({
     dataset: setup.dataset, model: setup.model, mode: 'multimodal', method, methodOptions: c.methodOptions,
     params: { ...params, ...c.params }, train: { ...protocol.train, lr: c.lr ?? student, seed },
     probe: protocol.probeModels.includes(setup.model), teacherLr: method === 'ckd' ? teachers : undefined,

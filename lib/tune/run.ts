@@ -12,7 +12,7 @@
 import { Dataset } from '../data/dataset';
 import { shardCells } from '../experiments/reproduce-plan';
 import { configKey } from '../experiments/result-store';
-import { RunCellOptions, ensureCell } from '../experiments/run-cell';
+import { RunCellOptions, runOrReuseCell } from '../experiments/run-cell';
 import { Shard } from '../experiments/results-folder';
 import { TunePlan, TunePlannedCell, TuneSetup, planTune, readyToRun } from './plan';
 
@@ -37,7 +37,7 @@ export async function runTune(data: Dataset, setup: TuneSetup, o: TuneRunOptions
     if (next) {
       waitingSince = undefined;
       o.onCell?.(mine.indexOf(next) + 1, mine.length, next, plan);
-      await ensureCell(data, next.cell, o);
+      await runOrReuseCell(data, next.cell, o);
       continue;
     }
     if (todo.length === 0 && plan.waiting === undefined) return;
