@@ -41,8 +41,11 @@ import { fixedTriples, holdOutInteractions } from './holdout';
 import { OGR_EPS, OgrEstimate, normaliseWeights, ogrWeight } from './ogr';
 import { ValuesOf, defaultsOf, int, num, resolveOptions } from '../../options/spec';
 
-export type GbBranch = 'text' | 'visual' | 'all';
-export const GB_BRANCHES: readonly GbBranch[] = ['text', 'visual', 'all'];
+/**
+ * GB's three branches are the model under the three masks (one vocabulary: ModalityMask), estimated
+ * in this order (the order fixes which random draws each estimate takes).
+ */
+export const GB_BRANCHES: readonly ModalityMask[] = ['text', 'visual', 'all'];
 
 /** GB's options, declared once (lib/options/spec.ts): type, defaults, checks, CLI flags and help. */
 export const GB_OPTION_SPECS = {
@@ -64,9 +67,9 @@ export function gbOptions(o: Partial<GbOptions> = {}): GbOptions {
 
 export interface GbEstimate {
   epoch: number;
-  branches: Record<GbBranch, OgrEstimate>;
+  branches: Record<ModalityMask, OgrEstimate>;
   /** The weights used from this epoch on. */
-  weights: Record<GbBranch, number>;
+  weights: Record<ModalityMask, number>;
   /** True when no branch had a positive weight and the previous weights were kept. */
   degenerate: boolean;
 }
@@ -77,7 +80,7 @@ export class GradientBlendingMethod implements TrainingMethod {
   readonly trainInteractions: UserItemLists;
   readonly heldOut: UserItemLists;
   readonly estimates: GbEstimate[] = [];
-  private weights: Record<GbBranch, number> = { text: 1 / 3, visual: 1 / 3, all: 1 / 3 };
+  private weights: Record<ModalityMask, number> = { text: 1 / 3, visual: 1 / 3, all: 1 / 3 };
   private readonly data: Dataset;
   private readonly trainTriples: TripleBatch;
   private readonly heldOutTriples: TripleBatch;
@@ -95,7 +98,7 @@ export class GradientBlendingMethod implements TrainingMethod {
   }
 
   /** The weights in force. */
-  get currentWeights(): Record<GbBranch, number> { return { ...this.weights }; }
+  get currentWeights(): Record<ModalityMask, number> { return { ...this.weights }; }
 
   async beforeEpoch(ctx: EpochContext): Promise<void> {
     if ((ctx.epoch - 1) % this.options.window === 0) await this.estimate(ctx);
@@ -107,7 +110,7 @@ export class GradientBlendingMethod implements TrainingMethod {
     const start = new WeightsSnapshot();
     start.capture(vars);
     const sampler = new TripleSampler(this.trainInteractions, this.data.numItems);
-    const branches = {} as Record<GbBranch, OgrEstimate>;
+    const branches = {} as Record<ModalityMask, OgrEstimate>;
     try {
       for (const k of GB_BRANCHES) {
         start.restore(vars);
@@ -140,7 +143,7 @@ export class GradientBlendingMethod implements TrainingMethod {
   }
 
   /** Branch k's mean BPR on the fixed train and held-out triples (inference mode), read asynchronously. */
-  async measure(model: Backbone, k: GbBranch): Promise<{ train: number; val: number }> {
+  async measure(model: Backbone, k: ModalityMask): Promise<{ train: number; val: number }> {
     const means = tf.tidy(() => {
       const [t, v] = tripleMargins(model, this.data, k, [batchTriples(this.trainTriples), batchTriples(this.heldOutTriples)], false);
       return { train: tf.mean(tf.softplus(tf.neg(t))), val: tf.mean(tf.softplus(tf.neg(v))) };
@@ -176,7 +179,7 @@ export class GradientBlendingMethod implements TrainingMethod {
    * shape): the weights in force and the estimates so far. The held-out split and the fixed
    * triples are rebuilt from the seed.
    */
-  checkpointState(): { weights: Record<GbBranch, number>; estimates: GbEstimate[] } {
+  checkpointState(): { weights: Record<ModalityMask, number>; estimates: GbEstimate[] } {
     return { weights: { ...this.weights }, estimates: structuredClone(this.estimates) };
   }
 
