@@ -41,7 +41,9 @@ function overview(): string {
     '', 'environment: CKD_BACKEND=tensorflow|wasm|cpu|webgpu chooses the tfjs backend (default: the fastest available;',
     '  webgpu, the GPU path, only when asked for: it needs `npm install --no-save webgpu` and a Vulkan driver);',
     '  CKD_WEBGPU_FLAGS=a,b passes options to Dawn (e.g. backend=vulkan);',
-    '  CKD_GEMM_THREADS=N threads for the fixed-feature products (default: min(2, cores); results do not depend on it).'].join('\n');
+    '  CKD_GEMM_THREADS=N threads for the fixed-feature products (default: min(2, cores); results do not depend on it);',
+    '  CKD_GRAPH_THREADS=N threads for the graph kernels (default: CKD_GEMM_THREADS; results do not depend on it);',
+    '  CKD_KERNELS=stock runs tfjs\'s own ops instead of the project kernels (teaching, reference; small data only).'].join('\n');
 }
 
 /** Finds the command named by the first one or two words. */

@@ -14,6 +14,8 @@ export function cliReference(): string {
     'The environment variable `CKD_BACKEND` (`tensorflow`, `wasm`, `cpu` or `webgpu`) chooses the tfjs backend; by default the fastest available of the first three is used and named on stderr.',
     '`webgpu` is the GPU path, used only when asked for: tfjs\'s WebGPU backend on Dawn\'s Node binding (`npm install --no-save webgpu`; a Vulkan driver), with `CKD_WEBGPU_FLAGS` passing Dawn\'s options (comma-separated, e.g. `backend=vulkan`). Every method, evaluation and the gradient probe run there ([gpu.md](gpu.md)).',
     '`CKD_GEMM_THREADS` (1 to 16) sets the threads of the fixed-feature products (default: min(2, cores); `ckd reproduce --jobs N` gives each worker cores / N); results are the same bits for any number.',
+    '`CKD_GRAPH_THREADS` (1 to 16) does the same for the graph kernels (sparse-dense products, SDDMM, segment softmax; default: `CKD_GEMM_THREADS`, else min(2, cores)); the same bits for any number ([speed.md](speed.md#graph-kernels-on-two-threads)).',
+    '`CKD_KERNELS=stock` makes every operation of `lib/nn` run tfjs\'s own ops instead of the project\'s kernels: slower, for teaching and as a reference; results agree to float rounding, not bit for bit, and it needs memory of edges x nodes, so it is for small data sets ([speed.md](speed.md)).',
     '',
   ];
   parts.push('## In short', '', '```');
