@@ -3,6 +3,7 @@ import * as path from 'path';
 import { CkdError } from '../errors';
 import { coresUpToTwo, KernelThread, threadsFromEnv, validThreads } from './kernel-thread';
 import type { GraphKernelName, GraphRequest } from './graph-worker';
+import { HostArray, ResidentCopies } from './resident-copies';
 import { WasmHeap } from './wasm-heap';
 
 /**
@@ -26,8 +27,6 @@ import { WasmHeap } from './wasm-heap';
  * Threads: CKD_GRAPH_THREADS, else CKD_GEMM_THREADS (so `ckd reproduce --jobs N` shares the cores
  * the same way), else min(2, cores).
  */
-
-type HostArray = Int32Array | Float32Array;
 
 /** Threads the graph kernels use when not told: CKD_GRAPH_THREADS, else CKD_GEMM_THREADS, else min(2, cores). */
 export function defaultGraphThreads(): number {
@@ -136,27 +135,20 @@ class SharedGraphMemory {
   readonly heap = new WasmHeap(this.memory, 1 << 20);
   /** First in the heap, never moved or freed. */
   readonly control = this.heap.alloc(4 * CONTROL.slots);
-  private readonly resident = new Map<HostArray, number>();
+  private readonly resident = new ResidentCopies(a => {
+    const p = this.heap.alloc(Math.max(a.byteLength, 4));
+    new Uint8Array(this.memory.buffer, p, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    return p;
+  }, p => this.heap.release(p));
   private readonly workers: KernelThread<GraphRequest>[] = [];
 
   /** Pointer to the shared copy of a constant host array (made on first use, kept until `release`). */
   constant(a: HostArray): number {
-    let p = this.resident.get(a);
-    if (p === undefined) {
-      p = this.heap.alloc(Math.max(a.byteLength, 4));
-      new Uint8Array(this.memory.buffer, p, a.byteLength).set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-      this.resident.set(a, p);
-    }
-    return p;
+    return this.resident.pointer(a);
   }
 
   release(arrays: HostArray[]): void {
-    for (const a of arrays) {
-      const p = this.resident.get(a);
-      if (p === undefined) continue;
-      this.resident.delete(a);
-      this.heap.release(p);
-    }
+    this.resident.release(arrays);
   }
 
   threads(n: number): KernelThread<GraphRequest>[] {

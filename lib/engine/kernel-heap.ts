@@ -13,7 +13,7 @@ import { kernelModule, resolveWasmFile, WasmModule } from './wasm-module';
  * into the module's own memory and copies the outputs back.
  */
 export type KernelExports = Record<string, (...args: number[]) => number>;
-type HostArray = Int32Array | Float32Array;
+import { HostArray, ResidentCopies } from './resident-copies';
 
 /** One kernel invocation. Pointers stay valid until `finish`. */
 export interface KernelCall {
@@ -115,7 +115,15 @@ function wasmHeap(module: string, b: WasmBackendLike): WasmHeap {
 class WasmHeap {
   readonly exports: KernelExports;
   readonly memory: WebAssembly.Memory;
-  private readonly resident = new Map<HostArray, number>();
+  private readonly resident = new ResidentCopies(
+    a => {
+      const wasm = this.live();
+      const p = wasm._malloc(Math.max(a.byteLength, 4)) >>> 0;
+      wasm.HEAPU8.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), p);
+      return p;
+    },
+    p => { if (this.backend.wasm) this.backend.wasm._free(p); },
+  );
 
   constructor(module: string, readonly backend: WasmBackendLike) {
     const memory = backend.wasm?.asm?.memory;
@@ -126,23 +134,11 @@ class WasmHeap {
   }
 
   constant(a: HostArray): number {
-    let p = this.resident.get(a);
-    if (p === undefined) {
-      const wasm = this.live();
-      p = wasm._malloc(Math.max(a.byteLength, 4)) >>> 0;
-      wasm.HEAPU8.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), p);
-      this.resident.set(a, p);
-    }
-    return p;
+    return this.resident.pointer(a);
   }
 
   release(arrays: HostArray[]): void {
-    for (const a of arrays) {
-      const p = this.resident.get(a);
-      if (p === undefined) continue;
-      this.resident.delete(a);
-      if (this.backend.wasm) this.backend.wasm._free(p);
-    }
+    this.resident.release(arrays);
     if (!this.backend.wasm) liveHeaps.delete(this);
   }
 
