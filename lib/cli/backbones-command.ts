@@ -2,12 +2,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { initEngine } from '../engine/backend';
 import { PROJECT_ROOT, provenance } from '../experiments/provenance';
-import { ModesCellConfig, ModesCellResult, modesTableMarkdown, runModesGrid } from '../experiments/modes-grid';
+import { backbonesGridCells, backbonesTableMarkdown, runBackbonesGrid } from '../experiments/backbones-grid';
 import { ResultStore } from '../experiments/result-store';
+import { RunCell, RunCellResult } from '../experiments/run-cell';
 import { BACKBONES, backboneEntry } from '../models/registry';
 import { consoleProgress } from '../train/progress';
 import { CommandSpec, parseArgs, stringOpt } from './args';
-import { dataFromArgs, trainOptionsFromArgs, trainSpec } from './train-command';
+import { cellTraining, dataFromArgs, trainOptionsFromArgs, trainSpec } from './train-command';
 
 const SHARED = new Set(['data', 'preset', 'data-seed', 'seed', 'epochs', 'lr', 'batch-size', 'eval-every', 'patience', 'ndcg', 'quiet', 'help']);
 const ALL = Object.keys(BACKBONES).filter(n => n !== 'bprmf');
@@ -19,7 +20,7 @@ export const backbonesSpec: CommandSpec = {
   options: [
     ...trainSpec.options.filter(o => SHARED.has(o.name)),
     { name: 'models', value: 'LIST', help: 'comma-separated backbones', default: ALL.join(',') },
-    { name: 'out', value: 'DIR', help: 'folder for store.jsonl (finished cells) and table.md', default: 'results/backbones/<data set name>' },
+    { name: 'out', value: 'DIR', help: 'folder for store.jsonl (finished cells, as ckd reproduce keeps them), teachers/ (the uni-modal cells frozen as teachers) and table.md', default: 'results/backbones/<data set name>' },
   ],
 };
 
@@ -27,19 +28,22 @@ export async function backbonesCommand(argv: string[], out: (s: string) => void,
   const a = parseArgs(backbonesSpec, argv);
   const models = (stringOpt(a, 'models') ?? ALL.join(',')).split(',').map(s => s.trim()).filter(Boolean);
   models.forEach(backboneEntry);
-  const { mode: _mode, lr, ...train } = trainOptionsFromArgs(a);
-  const trainSettings = { ...train, ...(stringOpt(a, 'lr') !== undefined ? { lr } : {}) };
+  const { mode: _mode, ...train } = trainOptionsFromArgs(a);
+  // Without --lr every backbone trains at its own default rate (lib/models/registry.ts).
+  const { lr: _lr, ...settings } = cellTraining(train);
+  const trainSettings = stringOpt(a, 'lr') !== undefined ? { ...settings, lr: train.lr } : settings;
   const data = dataFromArgs(a, warn);
   const dir = path.resolve(stringOpt(a, 'out') ?? path.join(PROJECT_ROOT, 'results', 'backbones', data.name));
   fs.mkdirSync(dir, { recursive: true });
-  const store = new ResultStore<ModesCellConfig, ModesCellResult>(path.join(dir, 'store.jsonl'), { warn });
+  const store = new ResultStore<RunCell, RunCellResult>(path.join(dir, 'store.jsonl'), { warn });
   const prov = provenance(data, await initEngine());
-  await runModesGrid(data, {
-    models, dataset: prov.dataset.fingerprint, train: trainSettings, store, provenance: prov, log,
+  const cells = backbonesGridCells(models, prov.dataset.fingerprint, trainSettings);
+  await runBackbonesGrid(data, cells, {
+    store, teachersDir: path.join(dir, 'teachers'), provenance: prov, log,
     progress: label => a.options.quiet ? undefined : consoleProgress(label),
   });
   store.reload();
-  const table = modesTableMarkdown(store, models, prov.dataset.fingerprint, trainSettings);
+  const table = backbonesTableMarkdown(store, cells);
   const header = `Test Recall@20 on ${data.name} (${data.numUsers} users, ${data.numItems} items; fingerprint ${prov.dataset.fingerprint}), ` +
     `backend ${prov.backend}, seed ${train.seed}. "text channel" = the model with visual mean-ablated at inference.\n\n`;
   fs.writeFileSync(path.join(dir, 'table.md'), header + table);
