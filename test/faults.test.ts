@@ -14,9 +14,11 @@ import { writeDataset } from '../lib/data/loaders';
 import { initEngine } from '../lib/engine/backend';
 import { DataError } from '../lib/errors';
 import { ResultStore } from '../lib/experiments/result-store';
-import { disposeTeachers, trainTeachers, TeacherPair } from '../lib/methods/teacher';
-import { loadTeacher, saveTeachers, teacherFiles } from '../lib/methods/teacher-store';
+import { disposeTeachers, TeacherPair } from '../lib/methods/teacher';
+import { loadTeacher, saveTeacher, teacherFiles } from '../lib/methods/teacher-store';
 import { synthesizeDataset } from '../lib/synth/synthesize';
+import { MODALITIES } from '../lib/data/dataset';
+import { trainedTeachers } from './trained-teachers';
 
 // The fs module itself (not an import wrapper): what the code under test calls through.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -97,7 +99,7 @@ describe('a full disk (injected into fs.writeSync)', function () {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ckd-faults-'));
     tiny = path.join(tmp, 'tiny');
     writeDataset(synthesizeDataset('tiny', 1), tiny, 'lattice');
-    teachers = (await trainTeachers('vbpr', synthesizeDataset('tiny', 1), { train: { seed: 1, epochs: 2, lr: 5e-3, batchSize: 256, evalEvery: 2, patience: 10 } })).teachers;
+    teachers = (await trainedTeachers('vbpr', synthesizeDataset('tiny', 1), { seed: 1, epochs: 2, lr: 5e-3, batchSize: 256, evalEvery: 2, patience: 10 })).teachers;
   });
   after(() => {
     disposeTeachers(teachers);
@@ -125,12 +127,12 @@ describe('a full disk (injected into fs.writeSync)', function () {
 
   it('saving a teacher: one clear error naming the file; the teacher saved before stays whole and loads', () => {
     const dir = path.join(tmp, 'teachers');
-    saveTeachers(teachers, dir);
+    MODALITIES.forEach(m => saveTeacher(teachers[m], dir));
     const f = teacherFiles(dir, 'text');
     const before = [fs.readFileSync(f.weights), fs.readFileSync(f.manifest)];
     const undo = fullDiskFor(/teacher-text\.bin/);
     try {
-      assert.throws(() => saveTeachers(teachers, dir), (e: Error) => e instanceof DataError &&
+      assert.throws(() => MODALITIES.forEach(m => saveTeacher(teachers[m], dir)), (e: Error) => e instanceof DataError &&
         e.message === `${f.weights}: cannot write the teacher weights: no space left on device (ENOSPC)`);
     } finally {
       undo();

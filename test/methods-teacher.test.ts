@@ -9,11 +9,15 @@ import { initEngine } from '../lib/engine/backend';
 import { Rng } from '../lib/engine/random';
 import { CkdError } from '../lib/errors';
 import { tripleMargins } from '../lib/methods/margins';
-import { Teacher, TeacherPair, disposeTeachers, trainTeachers } from '../lib/methods/teacher';
-import { loadTeacher, loadTeachers, saveTeachers, teacherFiles, teachersSaved } from '../lib/methods/teacher-store';
+import { Teacher, TeacherPair, disposeTeachers } from '../lib/methods/teacher';
+import { loadTeacher, saveTeacher, teacherFiles } from '../lib/methods/teacher-store';
 import { backboneFactory } from '../lib/models/registry';
 import { synthesizeDataset } from '../lib/synth/synthesize';
 import { assertClose } from './engine-check';
+import { trainedTeachers } from './trained-teachers';
+import { RunCellMeta } from '../lib/experiments/run-cell';
+
+const saveBoth = (t: TeacherPair, dir: string) => MODALITIES.map(m => saveTeacher(t[m], dir));
 
 describe('uni-modal teachers', function () {
   this.timeout(60000);
@@ -24,12 +28,10 @@ describe('uni-modal teachers', function () {
     await initEngine({ quiet: true });
     data = synthesizeDataset('tiny', 3);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ckd-teachers-'));
-    const r = await trainTeachers('vbpr', data, { train: { seed: 5, epochs: 3, lr: 5e-3, batchSize: 256, evalEvery: 3, patience: 10 } });
+    const r = await trainedTeachers('vbpr', data, { seed: 5, epochs: 3, lr: 5e-3, batchSize: 256, evalEvery: 3, patience: 10 });
     teachers = r.teachers;
-    for (const m of MODALITIES) {
-      assert.strictEqual(r.results[m].history.length, 3);
-      assert.strictEqual(teachers[m].info.training!.mode, m === 'text' ? 'text-only' : 'visual-only');
-    }
+    assert.deepStrictEqual(r.records.map(x => [x.config.mode, (x.meta as RunCellMeta).history.length]), [['visual-only', 3], ['text-only', 3]]);
+    for (const m of MODALITIES) assert.strictEqual(teachers[m].modality, m);
   });
   after(() => {
     disposeTeachers(teachers);
@@ -71,14 +73,13 @@ describe('uni-modal teachers', function () {
   });
 
   it('save and load round trip: identical weights and identical margins', () => {
-    const files = saveTeachers(teachers, dir);
+    const files = saveBoth(teachers, dir);
     assert.deepStrictEqual(files, MODALITIES.map(m => teacherFiles(dir, m).manifest));
-    assert.ok(teachersSaved(dir));
     const manifest = JSON.parse(fs.readFileSync(teacherFiles(dir, 'text').manifest, 'utf8'));
     assert.strictEqual(manifest.model, 'vbpr');
     assert.strictEqual(manifest.modality, 'text');
     assert.strictEqual(manifest.dataset.fingerprint, teachers.text.info.dataset.fingerprint);
-    const loaded = loadTeachers(dir, data, { model: 'vbpr' });
+    const loaded = Object.fromEntries(MODALITIES.map(m => [m, loadTeacher(dir, m, data, { model: 'vbpr' })])) as TeacherPair;
     try {
       for (const m of MODALITIES) {
         assert.deepStrictEqual(loaded[m].weights, teachers[m].weights, `${m} weights`);
@@ -96,7 +97,7 @@ describe('uni-modal teachers', function () {
   });
 
   it('refuses another data set (fingerprint), another model, a changed shape and missing files with clear errors', () => {
-    saveTeachers(teachers, dir);
+    saveBoth(teachers, dir);
     const other = synthesizeDataset('tiny', 4);
     assert.throws(() => loadTeacher(dir, 'text', other), (e: Error) => e instanceof CkdError
       && /teacher-text\.json: the teacher was trained on data set 'tiny' \(fingerprint [0-9a-f]{16}\), but the data set given has fingerprint [0-9a-f]{16}/.test(e.message));
@@ -105,7 +106,7 @@ describe('uni-modal teachers', function () {
 
     const changed = fs.mkdtempSync(path.join(os.tmpdir(), 'ckd-teachers-changed-'));
     try {
-      saveTeachers(teachers, changed);
+      saveBoth(teachers, changed);
       const f = teacherFiles(changed, 'visual');
       const m = JSON.parse(fs.readFileSync(f.manifest, 'utf8'));
       m.backbone.dim = 32;
@@ -123,7 +124,7 @@ describe('uni-modal teachers', function () {
   it('keeps a sha256 of the weights: changed bytes are refused, a manifest without the hash (older folders) still loads', () => {
     const d = fs.mkdtempSync(path.join(os.tmpdir(), 'ckd-teachers-hash-'));
     try {
-      saveTeachers(teachers, d);
+      saveBoth(teachers, d);
       const f = teacherFiles(d, 'text');
       const m = JSON.parse(fs.readFileSync(f.manifest, 'utf8'));
       const bytes = fs.readFileSync(f.weights);

@@ -117,7 +117,7 @@ export function createMethod(name: string, model: Backbone, data: Dataset, optio
   const entry = methodEntry(name);
   const checked = checkMethodOptions(entry.name, options);
   if (entry.needsTeachers && !teachers) {
-    throw new CkdError(`method '${entry.name}' needs a teacher per modality (train them first, e.g. trainTeachers, or load them with loadTeachers)`);
+    throw new CkdError(`method '${entry.name}' needs a teacher per modality (the cell runner trains or loads them: lib/experiments/run-cell.ts; or load them with loadTeacher)`);
   }
   return entry.create(model, data, checked, teachers);
 }

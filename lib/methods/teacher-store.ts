@@ -15,11 +15,11 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Dataset, Modality, MODALITIES } from '../data/dataset';
+import { Dataset, Modality } from '../data/dataset';
 import { CkdError, DataError, fsProblem } from '../errors';
 import { writeFileAtomic } from '../io/atomic-write';
 import { datasetFingerprint } from '../data/fingerprint';
-import { NamedWeight, Teacher, TeacherInfo, TeacherPair } from './teacher';
+import { NamedWeight, Teacher, TeacherInfo } from './teacher';
 
 export const TEACHER_FORMAT = 'ckd-teacher';
 export const TEACHER_FORMAT_VERSION = 1;
@@ -87,10 +87,6 @@ export function saveTeacher(teacher: Teacher, dir: string): string {
   return files.manifest;
 }
 
-export function saveTeachers(teachers: TeacherPair, dir: string): string[] {
-  return MODALITIES.map(m => saveTeacher(teachers[m], dir));
-}
-
 export interface LoadExpectations {
   /** The backbone the teacher must be (e.g. the student's). */
   model?: string;
@@ -148,22 +144,4 @@ export function loadTeacher(dir: string, modality: Modality, data: Dataset, expe
   const info: TeacherInfo = { model: m.model, modality: m.modality, backbone: m.backbone, dataset: m.dataset };
   if (m.training) info.training = m.training;
   return Teacher.fromWeights(info, weights, data, where);
-}
-
-/** Both teachers from `dir`. */
-export function loadTeachers(dir: string, data: Dataset, expect: LoadExpectations = {}): TeacherPair {
-  const fingerprint = expect.fingerprint ?? datasetFingerprint(data);
-  const out = {} as TeacherPair;
-  try {
-    for (const m of MODALITIES) out[m] = loadTeacher(dir, m, data, { ...expect, fingerprint });
-  } catch (e) {
-    for (const t of Object.values(out)) t.dispose();
-    throw e;
-  }
-  return out;
-}
-
-/** True when `dir` holds a manifest for every modality. */
-export function teachersSaved(dir: string): boolean {
-  return MODALITIES.every(m => fs.existsSync(teacherFiles(dir, m).manifest));
 }

@@ -9,13 +9,11 @@
  * copy of its weights so that it can be saved (teacher-store.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { Dataset, Modality, MODALITIES } from '../data/dataset';
+import { Dataset, Modality } from '../data/dataset';
 import { CkdError } from '../errors';
 import { datasetFingerprint } from '../data/fingerprint';
 import { Backbone, BackboneOptions, ParameterGroups, TrainMode } from '../models/backbone';
 import { backboneFactory } from '../models/registry';
-import { ProgressSink } from '../train/progress';
-import { TrainOptions, TrainResult, trainModel } from '../train/trainer';
 import { requireSyncReads } from '../nn/host-values';
 import { TripleSet, marginsFromTables } from './margins';
 
@@ -162,57 +160,6 @@ export class Teacher {
     this.users.dispose();
     this.items.dispose();
   }
-}
-
-export interface TeacherTraining {
-  /** Trainer settings (the mode is set per teacher). */
-  train: Omit<TrainOptions, 'mode'>;
-  /** Backbone options; the seed defaults to the training seed. */
-  backbone?: Partial<BackboneOptions>;
-  /** Progress of each teacher's training (overrides train.progress), e.g. labelled by modality. */
-  progressFor?: (m: Modality) => ProgressSink | undefined;
-}
-
-/** Trains the `modality` teacher of a backbone and freezes its best validation state. */
-export async function trainTeacher(modelName: string, data: Dataset, modality: Modality, opts: TeacherTraining,
-  fingerprint = datasetFingerprint(data)): Promise<{ teacher: Teacher; result: TrainResult }> {
-  const backbone: BackboneOptions = { ...opts.backbone, seed: opts.backbone?.seed ?? opts.train.seed };
-  const model = backboneFactory(modelName)(data, backbone);
-  try {
-    const mode = teacherMode(modality);
-    const progress = opts.progressFor?.(modality) ?? opts.train.progress;
-    const result = await trainModel(model, data, { ...opts.train, mode, progress });
-    const teacher = await Teacher.freezeAsync(model, data, modality, backbone, {
-      fingerprint,
-      modelName: modelName.toLowerCase(),
-      training: {
-        mode, epochs: opts.train.epochs, lr: opts.train.lr, batchSize: opts.train.batchSize, seed: opts.train.seed,
-        bestEpoch: result.bestEpoch, epochsRun: result.epochsRun, valRecall20: result.bestValRecall,
-        testRecall20: result.test[modality].recall[20],
-      },
-    });
-    return { teacher, result };
-  } finally {
-    model.dispose();
-  }
-}
-
-/** Both teachers, visual then text, with the same settings. */
-export async function trainTeachers(modelName: string, data: Dataset, opts: TeacherTraining,
-  fingerprint = datasetFingerprint(data)): Promise<{ teachers: TeacherPair; results: Record<Modality, TrainResult> }> {
-  const teachers = {} as TeacherPair;
-  const results = {} as Record<Modality, TrainResult>;
-  try {
-    for (const m of MODALITIES) {
-      const r = await trainTeacher(modelName, data, m, opts, fingerprint);
-      teachers[m] = r.teacher;
-      results[m] = r.result;
-    }
-  } catch (e) {
-    for (const t of Object.values(teachers)) t.dispose();
-    throw e;
-  }
-  return { teachers, results };
 }
 
 export function disposeTeachers(t: Partial<TeacherPair> | undefined): void {

@@ -103,7 +103,7 @@ export class CkdMethod implements TrainingMethod {
   /** The teachers stay the caller's (dispose them after training). */
   constructor(_model: Backbone, data: Dataset, teachers: TeacherPair | undefined, options: Partial<CkdOptions> = {}) {
     this.options = ckdOptions(options);
-    if (!teachers) throw new CkdError('CKD needs a teacher per modality: train them (trainTeachers) or load them (loadTeachers)');
+    if (!teachers) throw new CkdError('CKD needs a teacher per modality: train their cells first (the cell runner does: lib/experiments/run-cell.ts) or load them (loadTeacher)');
     const fingerprint = datasetFingerprint(data);
     for (const m of MODALITIES) {
       const t = teachers[m];
