@@ -19,7 +19,7 @@ export const synthSpec: CommandSpec = {
   summary: 'Generate the embedded synthetic data set (planted modality imbalance) and write it to a folder.',
   usage: `ckd data synth --preset ${PRESET_NAMES.join('|')} --seed N --out DIR [--layout lattice|mmrec] [--set KEY=X,...]`,
   options: [
-    { name: 'preset', value: 'NAME', help: 'size: tiny (tests), default (the demo), baby-scale (Amazon Baby sizes, benchmarks), baby-like (Amazon Baby statistics after a 5-core filter: ckd data calibrate; docs/data-generator.md)', default: 'default' },
+    { name: 'preset', value: 'NAME', help: 'size: tiny (tests), default (the demo), baby-scale (Amazon Baby sizes, benchmarks), baby-like (Amazon Baby statistics after a 5-core filter: ckd data calibrate; docs/data-generator.md), weak-ids and strong-ids (default with 1,000 or 6,000 users: item IDs trained on a third or twice the data; the payoff experiment\'s second axis)', default: 'default' },
     { name: 'seed', value: 'N', help: 'random seed of the generator and the split', default: '1' },
     { name: 'out', value: 'DIR', help: 'folder to write (created if needed)' },
     { name: 'layout', value: 'LAYOUT', help: 'lattice (5-core/*.json + *.npy) or mmrec (NAME.inter + *.npy)', default: 'lattice' },
