@@ -3,9 +3,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { initEngine } from '../lib/engine/backend';
-import { payoffAcross, payoffAcrossFigure, payoffAcrossMarkdown, writePayoffAcross } from '../lib/experiments/payoff-across';
+import { parsePayoffSource, payoffAcross, payoffAcrossFigure, payoffAcrossMarkdown, writePayoffAcross } from '../lib/experiments/payoff-across';
 import { provenance } from '../lib/experiments/provenance';
-import { ReproducePreset, gridCells, planCells } from '../lib/experiments/reproduce-plan';
+import { PRESETS, ReproducePreset, gridCells, planCells } from '../lib/experiments/reproduce-plan';
 import { runPreset } from '../lib/experiments/reproduce';
 import { configKey } from '../lib/experiments/result-store';
 import { openResultsStore } from '../lib/experiments/results-folder';
@@ -106,6 +106,19 @@ describe('the payoff figure over several results folders (ckd payoff)', function
     assert.ok(fig.data.every(t => t.x.length === 1));
     assert.match(JSON.stringify(fig.layout), /missing \(no seed recorded yet\):<br>vbpr · tiny-many: teachers 1 epochs<br>egogcn · tiny-many: teachers 1 epochs/);
     assert.match(payoffAcrossMarkdown(partial), /\| vbpr · tiny-many \| 1 \| missing \(0 of 2\) \| - \| - \| - \| - \|/);
+  });
+
+  it('reads a folder under another grid\'s preset as one point per backbone: CKD with that grid\'s own teachers', () => {
+    assert.deepStrictEqual(parsePayoffSource('results/full-short-default@full-short', PRESETS.payoff), { dir: 'results/full-short-default', preset: PRESETS['full-short'] });
+    assert.deepStrictEqual(parsePayoffSource('a@b/c', PRESETS.payoff), { dir: 'a@b/c', preset: PRESETS.payoff }, 'not a preset: part of the path');
+    const first: ReproducePreset = { ...preset, name: 'full-short', payoff: undefined, idBaseline: false };
+    const r = payoffAcross([{ dir: dirs['tiny-few'], preset: first }, dirs['tiny-many']], preset);
+    const own = r.points.filter(p => p.protocol === 'full-short');
+    assert.deepStrictEqual(own.map(p => [p.series, p.teacherEpochs]), [['vbpr · tiny-few · full-short protocol', undefined], ['egogcn · tiny-few · full-short protocol', undefined]]);
+    const converged = payoffAcross([dirs['tiny-few']], preset).points.filter(p => p.teacherEpochs === undefined);
+    assert.deepStrictEqual(own.map(p => [p.gain, p.teacherRatio]), converged.map(p => [p.gain, p.teacherRatio]), 'the same cells, read under another name');
+    assert.strictEqual(r.points.filter(p => p.dataset === 'tiny-many').length, 4);
+    assert.match(payoffAcrossMarkdown(r), /\| vbpr · tiny-few · full-short protocol \| full-short grid's \| 2 \|/);
   });
 
   it('writes payoff.md and payoff.html', async () => {

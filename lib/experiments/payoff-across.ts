@@ -17,7 +17,7 @@ import { CkdError } from '../errors';
 import { FigureSpec, findChromium, writeFigureHtml, writeFigurePng } from './figures';
 import { MissingPayoffPoint, PayoffPoint, SeedMean, payoffFigure, payoffPrecondition, payoffState, payoffTable } from './payoff';
 import { Provenance } from './provenance';
-import { PRESETS, ReproducePreset } from './reproduce-plan';
+import { PRESETS, PRESET_NAMES, ReproducePreset, presetByName } from './reproduce-plan';
 import type { ReproductionView } from './reproduce';
 import { writeReport } from './report';
 import { ResultStore } from './result-store';
@@ -31,16 +31,33 @@ export interface PayoffDataSet {
   fingerprint: string;
   /** The folders holding its records, in the order given. */
   folders: string[];
+  /** The preset its folders were read under. */
+  preset: string;
 }
 
+/** A results folder and the preset whose cells are read from it. */
+export interface PayoffSource { dir: string; preset: ReproducePreset }
+
 export interface PayoffAcross {
-  folders: string[];
+  sources: PayoffSource[];
   datasets: PayoffDataSet[];
   points: PayoffPoint[];
   missing: MissingPayoffPoint[];
   /** Per data set and backbone: BPR-MF, plain fused and the IDs' share. */
   preconditions: ResultTable;
   provenance: Provenance[];
+}
+
+/**
+ * `DIR`, read under `fallback`, or `DIR@PRESET`, read under that reproduce preset: one without
+ * a payoff experiment (e.g. full-short, our first grid) gives one point per backbone, CKD with
+ * that grid's own teachers, as a series of its own.
+ */
+export function parsePayoffSource(arg: string, fallback: ReproducePreset): PayoffSource {
+  const at = arg.lastIndexOf('@');
+  const name = at > 0 ? arg.slice(at + 1) : '';
+  if (at > 0 && (PRESET_NAMES as readonly string[]).includes(name)) return { dir: arg.slice(0, at), preset: presetByName(name) };
+  return { dir: arg, preset: fallback };
 }
 
 /** Refuses what is not a results folder: one line naming it (exit code 2 in the CLI). */
@@ -65,7 +82,7 @@ export function mergedStore(dirs: readonly string[], warn?: (m: string) => void)
 }
 
 /** The data sets of the folders' records, in the order the folders (then their records) name them. */
-export function payoffDataSets(dirs: readonly string[]): PayoffDataSet[] {
+export function payoffDataSets(dirs: readonly string[], preset: string): PayoffDataSet[] {
   const out = new Map<string, { name?: string; folders: Set<string> }>();
   for (const dir of dirs) {
     const folderStore = new ResultStore<RunCell, RunCellResult>(path.join(dir, 'store.jsonl'), { warn: () => undefined, files: () => storeFiles(dir) });
@@ -77,37 +94,53 @@ export function payoffDataSets(dirs: readonly string[]): PayoffDataSet[] {
       out.set(fp, entry);
     }
   }
-  const named = [...out.entries()].map(([fingerprint, e]) => ({ fingerprint, name: e.name ?? fingerprint, folders: [...e.folders] }));
+  const named = [...out.entries()].map(([fingerprint, e]) => ({ fingerprint, name: e.name ?? fingerprint, folders: [...e.folders], preset }));
   return named.map(d => named.filter(o => o.name === d.name).length > 1 ? { ...d, name: `${d.name} (${d.fingerprint})` } : d);
 }
 
-/** The payoff experiment on every data set of the folders, under `preset` (payoff by default). */
-export function payoffAcross(dirs: readonly string[], preset: ReproducePreset = PRESETS.payoff, warn?: (m: string) => void): PayoffAcross {
-  if (dirs.length === 0) throw new CkdError('ckd payoff needs at least one results folder: ckd payoff RESULTS_DIR... [--out DIR]');
+/**
+ * The payoff experiment on every data set of the folders. Each folder is read under its source's
+ * preset (payoff by default: `sources` given as plain folders); the folders of one preset are
+ * read merged.
+ */
+export function payoffAcross(sources: readonly (string | PayoffSource)[], preset: ReproducePreset = PRESETS.payoff, warn?: (m: string) => void): PayoffAcross {
+  if (sources.length === 0) throw new CkdError('ckd payoff needs at least one results folder: ckd payoff RESULTS_DIR... [--out DIR]');
   if (!preset.payoff) throw new CkdError(`preset ${preset.name} has no payoff experiment (use payoff or full)`);
-  const store = mergedStore(dirs, warn);
-  const datasets = payoffDataSets(dirs);
+  const given = sources.map(s => (typeof s === 'string' ? { dir: s, preset } : s));
+  given.forEach(s => checkResultsFolder(s.dir));
   const points: PayoffPoint[] = [];
   const missing: MissingPayoffPoint[] = [];
   const rows: CellValue[][] = [];
+  const datasets: PayoffDataSet[] = [];
+  const provenance = new Map<string, Provenance>();
   const seedMean = (m: SeedMean | undefined) => [m?.mean ?? NaN, m ? m.seeds : NaN];
-  for (const d of datasets) {
-    const view: ReproductionView = { preset, dataset: { name: d.name, fingerprint: d.fingerprint }, store };
-    const state = payoffState(view, d.name);
-    points.push(...state.points);
-    missing.push(...state.missing);
-    for (const model of preset.payoff.models) {
-      const pre = payoffPrecondition(view, model);
-      rows.push([d.name, model, ...seedMean(pre.bprmf), ...seedMean(pre.plain), pre.idShare ?? NaN]);
+  for (const p of [...new Set(given.map(s => s.preset))]) {
+    const dirs = given.filter(s => s.preset === p).map(s => s.dir);
+    const store = mergedStore(dirs, warn);
+    // Another grid's protocol: CKD with its own teachers, on the backbones both have.
+    const models = p.payoff?.models ?? preset.payoff.models.filter(m => p.tableModels.includes(m));
+    const own: ReproducePreset = { ...p, payoff: p.payoff ?? { models, teacherEpochs: [] } };
+    const protocol = p.payoff ? undefined : p.name;
+    for (const d of payoffDataSets(dirs, p.name)) {
+      datasets.push(d);
+      const view: ReproductionView = { preset: own, dataset: { name: d.name, fingerprint: d.fingerprint }, store };
+      const state = payoffState(view, d.name, protocol);
+      points.push(...state.points);
+      missing.push(...state.missing);
+      if (protocol === undefined) {
+        for (const model of models) {
+          const pre = payoffPrecondition(view, model);
+          rows.push([d.name, model, ...seedMean(pre.bprmf), ...seedMean(pre.plain), pre.idShare ?? NaN]);
+        }
+      }
+    }
+    for (const r of store.records()) {
+      const prov = (r.meta as RunCellMeta | undefined)?.provenance;
+      if (prov) provenance.set(`${prov.gitCommit}:${prov.backend}:${prov.dataset.fingerprint}`, prov);
     }
   }
-  const provenance = new Map<string, Provenance>();
-  for (const r of store.records()) {
-    const p = (r.meta as RunCellMeta | undefined)?.provenance;
-    if (p && datasets.some(d => d.fingerprint === r.config.dataset)) provenance.set(`${p.gitCommit}:${p.backend}:${p.dataset.fingerprint}`, p);
-  }
   return {
-    folders: [...dirs], datasets, points, missing, provenance: [...provenance.values()],
+    sources: given, datasets, points, missing, provenance: [...provenance.values()],
     preconditions: {
       title: 'The data sets\' precondition: how much the IDs alone rank',
       columns: ['data set', 'backbone', 'BPR-MF R@20', 'seeds', 'plain fused R@20', 'seeds', 'BPR-MF / plain'],
@@ -124,8 +157,8 @@ export function payoffAcrossFigure(r: PayoffAcross): FigureSpec | undefined {
 
 /** The text of payoff.md: what was read, the preconditions, the points and the missing ones. */
 export function payoffAcrossMarkdown(r: PayoffAcross): string {
-  const sets = r.datasets.map(d => `\`${d.name}\` (fingerprint ${d.fingerprint}; ${d.folders.join(', ')})`);
-  const head = `Read ${r.folders.join(', ')}: ${sets.length ? sets.join('; ') : 'no records'}. ` +
+  const sets = r.datasets.map(d => `\`${d.name}\` (fingerprint ${d.fingerprint}; ${d.folders.join(', ')}; preset ${d.preset})`);
+  const head = `Read ${r.sources.map(s => s.dir).join(', ')}: ${sets.length ? sets.join('; ') : 'no records'}. ` +
     `${r.points.length} points drawn, ${r.missing.length} missing (no seed recorded yet).\n\n`;
   return head + [r.preconditions, payoffTable(r.points, r.missing)].map(t => renderMarkdown(t)).join('\n');
 }

@@ -30,6 +30,8 @@ export interface PayoffPoint {
   dataset?: string;
   /** Teachers' epoch budget; undefined = converged (the grid's teachers). */
   teacherEpochs?: number;
+  /** The grid's own teachers under another preset's protocol (e.g. 'full-short'), where not the payoff preset's. */
+  protocol?: string;
   seeds: number;
   /** The preset's seeds: fewer in `seeds` means some are still missing. */
   seedsPlanned: number;
@@ -48,14 +50,15 @@ export interface MissingPayoffPoint {
   model: string;
   dataset?: string;
   teacherEpochs?: number;
+  protocol?: string;
   seedsPlanned: number;
 }
 
 const fusedRecall = (r: RunRecord) => r.result.test.all.recall20;
 
-/** The series of a backbone: its name, with the data set's where several are shown. */
-export function payoffSeries(model: string, dataset?: string): string {
-  return dataset ? `${model} · ${dataset}` : model;
+/** The series of a backbone: its name, with the data set's (and another protocol's) where several are shown. */
+export function payoffSeries(model: string, dataset?: string, protocol?: string): string {
+  return [model, ...(dataset ? [dataset] : []), ...(protocol ? [`${protocol} protocol`] : [])].join(' · ');
 }
 
 /** The payoff experiment's points for one results folder (view), converged teachers included. */
@@ -68,8 +71,12 @@ export function missingPayoffPoints(v: ReproductionView, dataset?: string): Miss
   return payoffState(v, dataset).missing;
 }
 
-/** Every (backbone, budget) of the experiment: a point where any seed is complete, else missing. */
-export function payoffState(v: ReproductionView, dataset?: string): { points: PayoffPoint[]; missing: MissingPayoffPoint[] } {
+/**
+ * Every (backbone, budget) of the experiment: a point where any seed is complete, else missing.
+ * With `protocol`, the view's preset is another grid's (e.g. the first, short one) and its one
+ * point per backbone is CKD with that grid's own teachers.
+ */
+export function payoffState(v: ReproductionView, dataset?: string, protocol?: string): { points: PayoffPoint[]; missing: MissingPayoffPoint[] } {
   const p = v.preset.payoff;
   if (!p) return { points: [], missing: [] };
   const cells = planCells(v.preset, v.dataset.fingerprint, p.models, v.store).map(c => c.cell);
@@ -77,9 +84,9 @@ export function payoffState(v: ReproductionView, dataset?: string): { points: Pa
   const missing: MissingPayoffPoint[] = [];
   const seedsPlanned = v.preset.seeds.length;
   for (const model of p.models) {
-    const series = payoffSeries(model, dataset);
+    const series = payoffSeries(model, dataset, protocol);
     const idShare = payoffIdShare(v, model);
-    const where = { series, model, ...(dataset !== undefined ? { dataset } : {}) };
+    const where = { series, model, ...(dataset !== undefined ? { dataset } : {}), ...(protocol !== undefined ? { protocol } : {}) };
     for (const budget of [...p.teacherEpochs, undefined]) {
       const ckd = cells.filter(c => c.model === model && c.method === 'ckd' && c.teacherEpochs === budget
         && Object.keys(c.methodOptions).length === 0 && v.preset.seeds.includes(c.train.seed));
@@ -152,7 +159,9 @@ const SERIES_COLORS = [COLORS.text, COLORS.visual, '#2ca02c', '#9467bd', '#8c564
 const MODEL_DASH = ['solid', 'dash', 'dot', 'dashdot'] as const;
 const MODEL_SYMBOL = ['circle', 'square', 'diamond', 'triangle-up'];
 
-const budgetText = (e: number | undefined) => (e === undefined ? 'converged teachers' : `teachers ${e} epochs`);
+type Budget = Pick<PayoffPoint, 'teacherEpochs' | 'protocol'>;
+const budgetText = (p: Budget) => (p.teacherEpochs !== undefined ? `teachers ${p.teacherEpochs} epochs` : p.protocol ? `teachers of the ${p.protocol} grid` : 'converged teachers');
+const budgetCell = (p: Budget) => (p.teacherEpochs !== undefined ? String(p.teacherEpochs) : p.protocol ? `${p.protocol} grid's` : 'converged');
 const shareText = (x: number | undefined) => (x === undefined ? 'BPR-MF / plain: not recorded' : `BPR-MF / plain ${x.toFixed(2)}`);
 
 /**
@@ -164,29 +173,33 @@ export function payoffFigure(points: readonly PayoffPoint[], title = 'When does 
   missing: readonly MissingPayoffPoint[] = []): FigureSpec | undefined {
   if (points.length === 0) return undefined;
   const series = [...new Set(points.map(p => p.series))];
-  const datasets = [...new Set(points.map(p => p.dataset).filter((d): d is string => d !== undefined))];
+  // A colour per data set (and per other protocol on it), a dash and marker per backbone.
+  const groupOf = (p: PayoffPoint) => `${p.dataset}|${p.protocol ?? ''}`;
+  const groups = [...new Set(points.filter(p => p.dataset !== undefined).map(groupOf))];
   const models = [...new Set(points.map(p => p.model))];
   const data: ScatterTrace[] = series.map((s, k) => {
     const pts = points.filter(p => p.series === s).sort((x, y) => x.teacherRatio - y.teacherRatio);
     const first = pts[0];
     const byData = first.dataset !== undefined;
-    const color = SERIES_COLORS[(byData ? datasets.indexOf(first.dataset!) : k) % SERIES_COLORS.length];
+    const color = SERIES_COLORS[(byData ? groups.indexOf(groupOf(first)) : k) % SERIES_COLORS.length];
     const dash = MODEL_DASH[byData ? models.indexOf(first.model) % MODEL_DASH.length : 0];
     return {
-      type: 'scatter', mode: 'lines+markers', name: byData ? `${s} (${shareText(first.idShare)})` : s,
+      type: 'scatter', mode: 'lines+markers', name: byData && !first.protocol ? `${s} (${shareText(first.idShare)})` : s,
       x: pts.map(p => p.teacherRatio), y: pts.map(p => p.gain),
-      text: pts.map(p => `${p.dataset ? `${p.dataset}, ${shareText(p.idShare)}; ` : ''}${budgetText(p.teacherEpochs)}, ${p.seeds} of ${p.seedsPlanned} seeds`),
+      text: pts.map(p => `${p.dataset ? `${p.dataset}${p.protocol ? '' : `, ${shareText(p.idShare)}`}; ` : ''}${budgetText(p)}, ${p.seeds} of ${p.seedsPlanned} seeds`),
       error_y: { type: 'data', symmetric: false, array: pts.map(p => finiteOr0(p.ci[1] - p.gain)), arrayminus: pts.map(p => finiteOr0(p.gain - p.ci[0])), color },
       line: { color, width: 2, dash }, marker: { size: 8, color, symbol: MODEL_SYMBOL[byData ? models.indexOf(first.model) % MODEL_SYMBOL.length : 0] },
     };
   });
   // The missing points under the legend, one line per series (plotly does not wrap annotations).
   const missingLines = missingBySeries(missing);
+  // Below the plot: the legend, one series a line, then the missing points.
   const plotHeight = 380;
-  const bottom = 100 + (missingLines.length ? 36 + 16 * missingLines.length : 0);
+  const legendHeight = 20 * data.length;
+  const bottom = 80 + legendHeight + (missingLines.length ? 20 + 16 * (missingLines.length + 1) : 0);
   const annotations = missingLines.length === 0 ? [] : [{
     text: ['missing (no seed recorded yet):', ...missingLines].join('<br>'),
-    xref: 'paper', yref: 'paper', x: 0, y: -92 / plotHeight, xanchor: 'left', yanchor: 'top', showarrow: false, align: 'left',
+    xref: 'paper', yref: 'paper', x: 0, y: -(70 + legendHeight + 10) / plotHeight, xanchor: 'left', yanchor: 'top', showarrow: false, align: 'left',
     font: { size: 11, color: '#666' },
   }];
   return {
@@ -195,7 +208,7 @@ export function payoffFigure(points: readonly PayoffPoint[], title = 'When does 
       title: { text: title, x: 0.02, xanchor: 'left' },
       xaxis: { title: { text: 'best teacher / plain fused model (test Recall@20)' }, zeroline: false },
       yaxis: { title: { text: 'CKD fused gain over plain, % (95% CI over seeds)' }, zeroline: true },
-      legend: { orientation: 'h', x: 0, xanchor: 'left', y: -62 / plotHeight, yanchor: 'top' },
+      legend: { orientation: 'v', x: 0, xanchor: 'left', y: -62 / plotHeight, yanchor: 'top' },
       annotations,
       width: 900, height: plotHeight + 50 + bottom, margin: { l: 70, r: 20, t: 50, b: bottom },
       plot_bgcolor: '#ffffff', paper_bgcolor: '#ffffff',
@@ -208,9 +221,9 @@ export function payoffFigure(points: readonly PayoffPoint[], title = 'When does 
 export function payoffTable(points: readonly PayoffPoint[], missing: readonly MissingPayoffPoint[] = []): ResultTable {
   const seedsText = (done: number, planned: number) => (done < planned ? `${done} of ${planned}` : String(done));
   const rows: CellValue[][] = [
-    ...points.map(p => [p.series, p.teacherEpochs === undefined ? 'converged' : String(p.teacherEpochs), seedsText(p.seeds, p.seedsPlanned),
+    ...points.map(p => [p.series, budgetCell(p), seedsText(p.seeds, p.seedsPlanned),
       p.idShare ?? NaN, p.teacherRatio, p.gain, `${p.ci[0].toFixed(1)} to ${p.ci[1].toFixed(1)}`]),
-    ...missing.map(m => [m.series, m.teacherEpochs === undefined ? 'converged' : String(m.teacherEpochs), `missing (0 of ${m.seedsPlanned})`,
+    ...missing.map(m => [m.series, budgetCell(m), `missing (0 of ${m.seedsPlanned})`,
       NaN, NaN, NaN, '-']),
   ];
   return {
@@ -229,9 +242,10 @@ export function payoffTable(points: readonly PayoffPoint[], missing: readonly Mi
 function missingBySeries(missing: readonly MissingPayoffPoint[]): string[] {
   const series = [...new Set(missing.map(m => m.series))];
   return series.map(s => {
-    const budgets = missing.filter(m => m.series === s).map(m => m.teacherEpochs);
-    const epochs = budgets.filter((e): e is number => e !== undefined);
-    const parts = [...(epochs.length ? [`teachers ${epochs.join(', ')} epochs`] : []), ...(budgets.includes(undefined) ? ['converged'] : [])];
+    const of = missing.filter(m => m.series === s);
+    const epochs = of.map(m => m.teacherEpochs).filter((e): e is number => e !== undefined);
+    const rest = of.filter(m => m.teacherEpochs === undefined).map(m => (m.protocol ? `the ${m.protocol} grid's teachers` : 'converged'));
+    const parts = [...(epochs.length ? [`teachers ${epochs.join(', ')} epochs`] : []), ...rest];
     return `${s}: ${parts.join(', ')}`;
   });
 }
