@@ -119,7 +119,7 @@ describe('ckd data calibrate', () => {
   });
 
   it('rejects hostile input in one line with exit code 2', () => {
-    assertUserError(ckd('data', 'calibrate', '--preset', 'huge'), /--preset must be one of tiny, default, baby-scale, baby-like \(got 'huge'\)/);
+    assertUserError(ckd('data', 'calibrate', '--preset', 'huge'), /--preset must be one of tiny, default, baby-scale, baby-like, weak-ids, strong-ids \(got 'huge'\)/);
     assertUserError(ckd('data', 'calibrate', '--preset', 'tiny', '--seed', '1.5'), /--seed must be an integer/);
     assertUserError(ckd('data', 'calibrate', '--preset', 'tiny', '--set', 'coreK=x'), /coreK=x is out of range/);
     assertUserError(ckd('data', 'calibrate', '--data', tmp, '--preset', 'tiny'), /--data .* takes no --preset/);

@@ -1,6 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { Dataset } from '../data/dataset';
 import { describeDataset, formatDescription } from '../data/describe';
+import { contentProfileBaseline } from '../eval/content-profile';
+import { popularityBaseline } from '../eval/popularity';
 import { LAYOUTS, Layout, convertDataset, loadDataset, writeDataset } from '../data/loaders';
 import { CkdError } from '../errors';
 import { PRESET_NAMES, PRESETS, PresetName, SynthConfig, presetConfig } from '../synth/presets';
@@ -16,7 +19,7 @@ export const synthSpec: CommandSpec = {
   summary: 'Generate the embedded synthetic data set (planted modality imbalance) and write it to a folder.',
   usage: `ckd data synth --preset ${PRESET_NAMES.join('|')} --seed N --out DIR [--layout lattice|mmrec] [--set KEY=X,...]`,
   options: [
-    { name: 'preset', value: 'NAME', help: 'size: tiny (tests), default (the demo), baby-scale (Amazon Baby sizes, benchmarks), baby-like (Amazon Baby statistics after a 5-core filter: ckd data calibrate; docs/data-generator.md)', default: 'default' },
+    { name: 'preset', value: 'NAME', help: 'size: tiny (tests), default (the demo), baby-scale (Amazon Baby sizes, benchmarks), baby-like (Amazon Baby statistics after a 5-core filter: ckd data calibrate; docs/data-generator.md), weak-ids and strong-ids (default with 1,000 or 6,000 users: item IDs trained on a third or twice the data; the payoff experiment\'s second axis)', default: 'default' },
     { name: 'seed', value: 'N', help: 'random seed of the generator and the split', default: '1' },
     { name: 'out', value: 'DIR', help: 'folder to write (created if needed)' },
     { name: 'layout', value: 'LAYOUT', help: 'lattice (5-core/*.json + *.npy) or mmrec (NAME.inter + *.npy)', default: 'lattice' },
@@ -70,20 +73,37 @@ export function dataSynth(argv: string[], log: (s: string) => void): void {
 export const inspectSpec: CommandSpec = {
   name: 'data inspect',
   summary: 'Load a data set (layout detected), validate it, and print its statistics.',
-  usage: 'ckd data inspect DIR [--json]',
+  usage: 'ckd data inspect DIR [--rankers] [--json]',
   positionals: 1,
   options: [
+    { name: 'rankers', help: 'also rank without training: test Recall@20 of MostPop (popularity only) and of each modality\'s content profile (features only, lib/eval/content-profile.ts): how much the content alone can rank (seconds)' },
     { name: 'json', help: 'print JSON instead of text' },
     { name: 'help', help: 'show this help' },
   ],
 };
 
-export function dataInspect(argv: string[], out: (s: string) => void, warn: (s: string) => void): void {
+export async function dataInspect(argv: string[], out: (s: string) => void, warn: (s: string) => void): Promise<void> {
   const a = parseArgs(inspectSpec, argv);
   const dir = a.positionals[0];
-  if (!dir) throw new CkdError('ckd data inspect needs a folder: ckd data inspect DIR [--json]');
-  const d = describeDataset(loadDataset(dir, { warn }));
-  out(a.options.json ? JSON.stringify(d, null, 2) : formatDescription(d));
+  if (!dir) throw new CkdError('ckd data inspect needs a folder: ckd data inspect DIR [--rankers] [--json]');
+  const data = loadDataset(dir, { warn });
+  const d = describeDataset(data);
+  const rankers = a.options.rankers ? await untrainedRankers(data) : undefined;
+  if (a.options.json) {
+    out(JSON.stringify(rankers ? { ...d, fingerprint: datasetFingerprint(data), gitCommit: gitCommit(), rankers } : d, null, 2));
+    return;
+  }
+  out(formatDescription(d));
+  if (rankers) out(`rankers       test Recall@20 without training: MostPop ${rankers.mostPop.toFixed(4)}, text profile ${rankers.textProfile.toFixed(4)}, visual profile ${rankers.visualProfile.toFixed(4)}`);
+}
+
+/** Test Recall@20 of the rankers that need no training: popularity, and each modality's content profile. */
+async function untrainedRankers(data: Dataset): Promise<{ mostPop: number; textProfile: number; visualProfile: number }> {
+  return {
+    mostPop: (await popularityBaseline(data, 'test', [20])).recall[20],
+    textProfile: (await contentProfileBaseline(data, 'text', 'test', [20])).recall[20],
+    visualProfile: (await contentProfileBaseline(data, 'visual', 'test', [20])).recall[20],
+  };
 }
 
 export const convertSpec: CommandSpec = {

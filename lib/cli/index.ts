@@ -4,6 +4,7 @@ import { calibrateSpec, convertSpec, dataCalibrate, dataConvert, dataInspect, da
 import { demoCommand, demoSpec } from './demo-command';
 import { backbonesCommand, backbonesSpec } from './backbones-command';
 import { compareCommand, compareSpec } from './compare-command';
+import { payoffCommand, payoffSpec } from './payoff-command';
 import { reproduceCommand, reproduceSpec } from './reproduce-command';
 import { teachersCommand, teachersSpec } from './teachers-command';
 import { trainCommand, trainSpec } from './train-command';
@@ -29,6 +30,7 @@ export const COMMANDS: Record<string, Command> = {
   backbones: { spec: backbonesSpec, run: argv => backbonesCommand(argv, out, log, warn) },
   compare: { spec: compareSpec, run: argv => compareCommand(argv, out) },
   reproduce: { spec: reproduceSpec, run: argv => reproduceCommand(argv, out, log, warn) },
+  payoff: { spec: payoffSpec, run: argv => payoffCommand(argv, out, warn) },
   tune: { spec: tuneSpec, run: argv => tuneCommand(argv, out, log, warn) },
   demo: { spec: demoSpec, run: argv => demoCommand(argv, out, log, warn) },
 };

@@ -16,6 +16,7 @@ import { checkShardCount, foldShardStores, openResultsStore, parseShard, shardFr
 import { cellLabel } from '../experiments/run-cell';
 import { renderText } from '../experiments/tables';
 import { backboneEntry } from '../models/registry';
+import { EMBEDDED_DATA_SETS } from '../synth/presets';
 import { synthesizeDataset } from '../synth/synthesize';
 import { consoleProgress } from '../train/progress';
 import { CommandSpec, ParsedArgs, numberOpt, parseArgs, stringOpt } from './args';
@@ -27,10 +28,10 @@ export const reproduceSpec: CommandSpec = {
   name: 'reproduce',
   summary: 'The main job (npm start runs it with --preset quick --jobs 2): run everything the notebooks show (Figure 1, ' +
     'the gradient analysis, Tables 1-3) for a preset, resumably, and write report.html and tables.md.',
-  usage: 'ckd reproduce [--data DIR] [--preset quick|full|full-short|smoke] [--out DIR | --fresh] [--jobs N] [--models a,b] [--param NAME=X] [--shard K/N] [--plan] [--reference DIR]',
+  usage: 'ckd reproduce [--data DIR] [--preset quick|full|full-short|smoke|payoff] [--out DIR | --fresh] [--jobs N] [--models a,b] [--param NAME=X] [--shard K/N] [--plan] [--reference DIR]',
   options: [
-    { name: 'data', value: 'DIR', help: 'data folder (LATTICE or MMRec layout); the embedded default data set is generated there when it is data/default and absent', default: 'data/default' },
-    { name: 'preset', value: 'NAME', help: `${PRESET_NAMES.join(', ')}: quick is one seed and 10 epochs on VBPR and EgoGCN; full is the paper's protocol run to convergence (learning rates selected on validation, validation every 5 epochs, patience 10 validations; 3 seeds, six backbones, five methods, ablations, BPR-MF; 10 seeds of plain and CKD on VBPR, 5 on EgoGCN); full-short is our first grid's short protocol (lr 1e-3, patience 5 epochs, at most 40 epochs), kept to reproduce its records; smoke is a one-minute check of the pipeline on tiny data (VBPR, 3 seeds, 6 epochs; e.g. a cluster's setup, docs/slurm.md)`, default: 'quick' },
+    { name: 'data', value: 'DIR', help: 'data folder (LATTICE or MMRec layout); the embedded data sets default, weak-ids and strong-ids are generated there when it is data/NAME and absent (docs/data-generator.md)', default: 'data/default' },
+    { name: 'preset', value: 'NAME', help: `${PRESET_NAMES.join(', ')}: quick is one seed and 10 epochs on VBPR and EgoGCN; full is the paper's protocol run to convergence (learning rates selected on validation, validation every 5 epochs, patience 10 validations; 3 seeds, six backbones, five methods, ablations, BPR-MF; 10 seeds of plain and CKD on VBPR, 5 on EgoGCN); full-short is our first grid's short protocol (lr 1e-3, patience 5 epochs, at most 40 epochs), kept to reproduce its records; smoke is a one-minute check of the pipeline on tiny data (VBPR, 3 seeds, 6 epochs; e.g. a cluster's setup, docs/slurm.md); payoff is only what the payoff figure needs (ckd payoff), with full's protocol and full's cells (VBPR and EgoGCN plain and CKD, converged teachers and teachers stopped after 5-40 epochs, 3 seeds, BPR-MF), for the weak-ids and strong-ids data sets (docs/prediction-payoff.md)`, default: 'quick' },
     { name: 'out', value: 'DIR', help: 'results folder (store.jsonl and the shards\' store.shard-K-of-N.jsonl, read merged; teachers/, report.html, tables.md, figures)', default: 'results/<preset>-<data set name>' },
     { name: 'fresh', help: 'train every cell into a new folder, results/runs/<preset>-<data set name>-<UTC time>/ (not committed), instead of --out' },
     { name: 'reference', value: 'DIR', help: `after the run, compare its cells with the results folder DIR (e.g. results/quick-default, the committed record) by config key: every test and val metric under every mask, bestEpoch, epochsRun, and cells missing on either side; bit for bit when both records name the same backend, within ±${CROSS_BACKEND_TOLERANCE} on metrics when not. The last line says identical or what differs; exit code 1 when anything differs. With --report-only it compares the --out folder as it is` },
@@ -129,12 +130,16 @@ export async function reproduceCommand(argv: string[], out: (s: string) => void,
   return referenceMatches(check) && (tables === undefined || tables === 'identical') ? 0 : 1;
 }
 
-/** The data set in `dir`; the embedded default data set is generated there first when `dir` is data/default and absent. */
+/**
+ * The data set in `dir`; an embedded synthetic data set (default, weak-ids, strong-ids: seed 1
+ * of that generator preset) is generated there first when `dir` is data/NAME and absent.
+ */
 export function loadDataFolder(dir: string, log: (s: string) => void, warn: (s: string) => void): Dataset {
   if (!fs.existsSync(dir)) {
-    if (path.resolve(dir) !== DEFAULT_DATA) throw new CkdError(`--data ${dir}: no such folder`);
-    log(`generating the embedded default data set into ${dir}`);
-    writeDataset(synthesizeDataset('default', 1), dir, 'lattice');
+    const embedded = EMBEDDED_DATA_SETS.find(name => path.resolve(dir) === path.join(PROJECT_ROOT, 'data', name));
+    if (!embedded) throw new CkdError(`--data ${dir}: no such folder`);
+    log(`generating the embedded ${embedded} data set into ${dir}`);
+    writeDataset(synthesizeDataset(embedded, 1), dir, 'lattice');
   }
   return loadDataset(dir, { warn });
 }

@@ -35,7 +35,7 @@ export const tuneSpec: CommandSpec = {
   summary: 'Search a backbone\'s and method\'s hyper-parameters over a declared space (grid or seeded random), resumably: select on validation Recall@20, then compare the selected configuration with the default one on test over N seeds (tune.md, tune.json; docs/tune.md).',
   usage: 'ckd tune --model NAME --method NAME --space FILE|NAME [--data DIR] [--budget N] [--seeds N] [--out DIR] [--preset NAME] [--lr X] [--teacher-lr text=X,visual=Y] [--shard K/N] [--plan]',
   options: [
-    { name: 'data', value: 'DIR', help: 'data folder (LATTICE or MMRec layout); the embedded default data set is generated there when it is data/default and absent', default: 'data/default' },
+    { name: 'data', value: 'DIR', help: 'data folder (LATTICE or MMRec layout); the embedded data sets default, weak-ids and strong-ids are generated there when it is data/NAME and absent (docs/data-generator.md)', default: 'data/default' },
     { name: 'model', value: 'NAME', help: `backbone: ${Object.keys(BACKBONES).join(', ')}` },
     { name: 'method', value: 'NAME', help: `${METHOD_NAMES.join(', ')}` },
     { name: 'space', value: 'FILE|NAME', help: `the search space: a JSON file of lists ({"lambdaKd": [0.001, 0.01], "lambdaG": [1, 5]}; keys: the method's options, the model's parameters as listed in docs/cli.md, or lr; method.NAME or param.NAME where both have NAME), or a named space: ${NAMED_SPACE_NAMES.map(n => `${n} (${NAMED_SPACES[n].summary})`).join('; ')}` },

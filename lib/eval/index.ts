@@ -18,3 +18,4 @@ export { rankTopKReference, scoreF32 } from './topk-reference';
 export { evaluateTensors, readEmbeddings } from './tensors';
 export type { Embeddings } from './tensors';
 export { popularityBaseline } from './popularity';
+export { contentProfileBaseline } from './content-profile';

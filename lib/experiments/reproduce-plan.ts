@@ -15,6 +15,11 @@
  *   full-short  the protocol of our first full grid (lr 1e-3, validation every epoch, patience 5,
  *               at most 40 epochs), whose teachers mostly stopped far from convergence; kept so
  *               its committed records stay reproducible
+ *   payoff      only what the payoff figure needs (payoff.ts), under full's protocol and with
+ *               full's cells (the same keys: on `default` it reuses the full grid's records):
+ *               VBPR and EgoGCN plain in the three modes and with CKD, converged teachers and
+ *               teachers stopped after 5-40 epochs, seeds 1-3, and BPR-MF (the ID-only
+ *               precondition); for the data sets of the second axis (weak-ids, strong-ids)
  * Test metrics are those of the best validation state.
  * Cells are ordered by what the tables need most: teachers, plain and CKD of every backbone and
  * seed first, then GB and OGM, then the ablations.
@@ -29,8 +34,8 @@ import { walkLearningRates } from './lr-search';
 import { configKey } from './result-store';
 import { CKD_CODE_FORM, CellTraining, RunCell, RunStore, cellLabel, makeRunCell, teacherCells } from './run-cell';
 
-export type PresetName = 'quick' | 'full' | 'full-short' | 'smoke';
-export const PRESET_NAMES: readonly PresetName[] = ['quick', 'full', 'full-short', 'smoke'];
+export type PresetName = 'quick' | 'full' | 'full-short' | 'smoke' | 'payoff';
+export const PRESET_NAMES: readonly PresetName[] = ['quick', 'full', 'full-short', 'smoke', 'payoff'];
 
 export interface ReproducePreset {
   name: PresetName;
@@ -70,6 +75,14 @@ export interface ReproducePreset {
 
 const TRAIN: Omit<CellTraining, 'seed' | 'epochs'> = { lr: 1e-3, batchSize: 1024, evalEvery: 1, patience: 5, ndcg: 'standard' };
 const SIX = ['vbpr', 'deepstyle', 'mmgcn', 'grcn', 'egogcn', 'mgcn'];
+/**
+ * The full preset's protocol, shared with the payoff preset so that their common cells are one
+ * (a cell's key holds its settings, never the preset's name). lr is only the fallback: lrGrid
+ * selects one per backbone and mode.
+ */
+const FULL_TRAIN: Omit<CellTraining, 'seed'> = { lr: 5e-4, batchSize: 1024, evalEvery: 5, patience: 10, epochs: 1000, ndcg: 'standard' };
+const FULL_LR_GRID: readonly number[] = [5e-3, 1e-3, 5e-4, 1e-4];
+const FULL_PAYOFF = { models: ['vbpr', 'egogcn'], teacherEpochs: [5, 10, 20, 40] };
 
 export const PRESETS: Record<PresetName, ReproducePreset> = {
   quick: {
@@ -78,19 +91,22 @@ export const PRESETS: Record<PresetName, ReproducePreset> = {
     methods: ['plain', 'gb', 'ogm', 'ckd'], ablationModels: ['vbpr'],
   },
   full: {
-    name: 'full', seeds: [1, 2, 3],
-    // lr is only the fallback: lrGrid selects one per backbone and mode.
-    train: { lr: 5e-4, batchSize: 1024, evalEvery: 5, patience: 10, epochs: 1000, ndcg: 'standard' },
-    lrGrid: [5e-3, 1e-3, 5e-4, 1e-4],
+    name: 'full', seeds: [1, 2, 3], train: FULL_TRAIN, lrGrid: FULL_LR_GRID,
     figure1Models: ['vbpr', 'egogcn'], probeModels: ['vbpr'], tableModels: SIX,
     methods: ['plain', 'gb', 'ogm', 'ckd'], ablationModels: ['vbpr', 'mmgcn', 'egogcn'],
     moreSeeds: { vbpr: 10, egogcn: 5 }, ckdCodeForm: true, idBaseline: true, prediction: FULL_GRID_PREDICTION,
-    payoff: { models: ['vbpr', 'egogcn'], teacherEpochs: [5, 10, 20, 40] },
+    payoff: FULL_PAYOFF,
   },
   'full-short': {
     name: 'full-short', seeds: [1, 2, 3], train: { ...TRAIN, epochs: 40 },
     figure1Models: ['vbpr', 'egogcn'], probeModels: ['vbpr'], tableModels: SIX,
     methods: ['plain', 'gb', 'ogm', 'ckd'], ablationModels: ['vbpr', 'mmgcn', 'egogcn'],
+  },
+  // VBPR keeps full's gradient probe: the probe is in a cell's key.
+  payoff: {
+    name: 'payoff', seeds: [1, 2, 3], train: FULL_TRAIN, lrGrid: FULL_LR_GRID,
+    figure1Models: [], probeModels: ['vbpr'], tableModels: FULL_PAYOFF.models,
+    methods: ['plain', 'ckd'], ablationModels: [], idBaseline: true, payoff: FULL_PAYOFF,
   },
   smoke: {
     name: 'smoke', seeds: [1, 2, 3], train: { ...TRAIN, epochs: 6, patience: 3 },

@@ -24,7 +24,7 @@ import { Report, ReportBlock, writeReport } from './report';
 import { RunCell, RunCellMeta, RunCellOptions, RunRecord, RunStore, cellConverged, cellEvaluations, cellLabel, ckdVariant, runOrReuseCell } from './run-cell';
 import { configKey } from './result-store';
 import { headlineTable } from './headline';
-import { payoffFigure, payoffPoints, payoffTable } from './payoff';
+import { payoffFigure, payoffState, payoffTable } from './payoff';
 import { walkLearningRates, walkSummary } from './lr-search';
 import { HistorySeries, historyFigure } from './series-figure';
 import { pairedTTestOverSeeds, pairedTestOverUsers, summarize } from './summary';
@@ -277,11 +277,11 @@ export async function writeReproductionReport(v: ReproductionView, dir: string, 
   if (tables.ckdCodeFormVsPlain) blocks.push({ kind: 'table', table: tables.ckdCodeFormVsPlain });
   blocks.push({ kind: 'heading', text: 'Table 2' }, { kind: 'table', table: tables.table2 });
   blocks.push({ kind: 'heading', text: 'Table 3' }, { kind: 'table', table: tables.table3 });
-  const payoff = payoffPoints(v);
-  const payoffFig = payoffFigure(payoff);
+  const { points: payoff, missing: payoffMissing } = payoffState(v);
+  const payoffFig = payoffFigure(payoff, undefined, payoffMissing);
   if (v.preset.payoff) {
     blocks.push({ kind: 'heading', text: 'When does CKD pay off?' });
-    if (payoffFig) blocks.push({ kind: 'figure', figure: payoffFig, caption: 'Each point: CKD with teachers stopped after a budget of epochs (or converged), mean over seeds; bars: 95% t interval over seeds.' }, { kind: 'table', table: payoffTable(payoff) });
+    if (payoffFig) blocks.push({ kind: 'figure', figure: payoffFig, caption: 'Each point: CKD with teachers stopped after a budget of epochs (or converged), mean over seeds; bars: 95% t interval over seeds. Other data sets in one figure: ckd payoff.' }, { kind: 'table', table: payoffTable(payoff, payoffMissing) });
     else blocks.push({ kind: 'text', text: 'Not run yet.' });
   }
   const lrTable = lrSelectionTable(v);
@@ -289,7 +289,7 @@ export async function writeReproductionReport(v: ReproductionView, dir: string, 
   blocks.push({ kind: 'heading', text: 'Cells' }, { kind: 'table', table: cellsTable(v, planned) });
   const report: Report = { title: `CKD reproduction: ${v.dataset.name}, preset ${v.preset.name}`, blocks, provenance: provenanceOf(done, provenance) };
   const reportFile = writeReport(path.join(dir, 'report.html'), report);
-  const md = [...(tables.headline ? [tables.headline] : []), tables.table1, tables.ckdVsPlain, ...(tables.ckdCodeFormVsPlain ? [tables.ckdCodeFormVsPlain] : []), tables.table2, tables.table3, ...(payoff.length ? [payoffTable(payoff)] : []), ...(lrTable ? [lrTable] : [])].map(t => renderMarkdown(t)).join('\n');
+  const md = [...(tables.headline ? [tables.headline] : []), tables.table1, tables.ckdVsPlain, ...(tables.ckdCodeFormVsPlain ? [tables.ckdCodeFormVsPlain] : []), tables.table2, tables.table3, ...(payoff.length ? [payoffTable(payoff, payoffMissing)] : []), ...(lrTable ? [lrTable] : [])].map(t => renderMarkdown(t)).join('\n');
   const tablesFile = path.join(dir, 'tables.md');
   fs.writeFileSync(tablesFile, `Preset ${v.preset.name} on '${v.dataset.name}' (${done.length} of ${planned.length} cells finished).\n\n${md}`);
   return { report: reportFile, tables: tablesFile, figures, pngs };

@@ -50,8 +50,8 @@ export interface SynthConfig {
   coreK: number;
 }
 
-export type PresetName = 'tiny' | 'default' | 'baby-scale' | 'baby-like';
-export const PRESET_NAMES: readonly PresetName[] = ['tiny', 'default', 'baby-scale', 'baby-like'];
+export type PresetName = 'tiny' | 'default' | 'baby-scale' | 'baby-like' | 'weak-ids' | 'strong-ids';
+export const PRESET_NAMES: readonly PresetName[] = ['tiny', 'default', 'baby-scale', 'baby-like', 'weak-ids', 'strong-ids'];
 
 const shared = {
   minPerUser: 5,
@@ -80,7 +80,20 @@ export const PRESETS: Record<PresetName, SynthConfig> = {
     ...shared, users: 22400, items: 17400, factors: 32, visualDim: 4096, textDim: 1024,
     meanPerUser: 8.25, userPowerLaw: 1, popularityExponent: 0, popularitySd: 1.5, coreK: 5,
   },
+  /**
+   * The second axis of the payoff experiment (docs/prediction-payoff.md): how much the item IDs
+   * alone can rank, varied by the number of users only. Users are drawn one after another from
+   * their own random streams, so `weak-ids` is `default`'s first 1,000 users and `strong-ids`
+   * holds `default`'s 3,000 users and 3,000 more: the same items, features and popularity, and
+   * the same interactions per user, with a third (about 4 train interactions per item) or twice
+   * (about 24) the data per item ID. What the content and popularity can rank stays put.
+   */
+  'weak-ids': { ...shared, users: 1000, items: 1500, factors: 16, visualDim: 512, textDim: 128, meanPerUser: 8 },
+  'strong-ids': { ...shared, users: 6000, items: 1500, factors: 16, visualDim: 512, textDim: 128, meanPerUser: 8 },
 };
+
+/** The synthetic data sets `ckd reproduce --data data/NAME` generates into data/NAME when it is absent. */
+export const EMBEDDED_DATA_SETS: readonly PresetName[] = ['default', 'weak-ids', 'strong-ids'];
 
 export function presetConfig(name: string, overrides: Partial<SynthConfig> = {}): SynthConfig {
   if (!(PRESET_NAMES as readonly string[]).includes(name)) {
