@@ -1,8 +1,11 @@
 /**
- * Training steps of the graph backbones with the graph kernels on 1 thread and on N, in one
- * process, alternating step by step so that both settings see the same load on a shared machine:
+ * Training steps of the graph backbones under two settings, in one process, alternating step by
+ * step so that both see the same load on a shared machine:
  *   node dist/bench/graph-threads-steps.js [--preset NAME] [--models LIST] [--method plain|ckd]
- *                                          [--pairs N] [--threads N] [--out FILE]
+ *                                          [--pairs N] [--threads N] [--vary threads|kept-branch] [--out FILE]
+ * --vary threads (default): the graph kernels on 1 thread against N.
+ * --vary kept-branch: CKD without against with reuseKeptBranches (the kept branch of MMGCN and
+ * GRCN computed once per step: lib/nn/same-in-every-pass.ts), graph kernels at their default.
  * Defaults: baby-scale, mmgcn,grcn,egogcn,mgcn, ckd (teachers frozen from fresh VBPRs, as the
  * backbone bench does), 6 pairs of steps, N = the graph kernels' default (at least 2). Steps are
  * taken as the trainer takes them (bench/steps.ts), one Adam over all of them; each line gives
@@ -42,9 +45,13 @@ async function main(): Promise<void> {
   const methodName = value('--method', 'ckd');
   const pairs = count('--pairs', 6);
   const many = count('--threads', Math.max(2, defaultGraphThreads()));
+  const vary = value('--vary', 'threads');
+  if (vary !== 'threads' && vary !== 'kept-branch') throw new Error('--vary: threads or kept-branch');
+  if (vary === 'kept-branch' && methodName !== 'ckd') throw new Error('--vary kept-branch compares CKD steps: use --method ckd');
   const data = synthesizeDataset(preset, 1);
   const { batches } = epochBatches(data, 1024, 2 * pairs + 1);
-  console.log(`${methodName} training steps on '${preset}', graph kernels on 1 thread against ${many}, alternating; ${pairs} steps each after a warm-up`);
+  const what = vary === 'threads' ? `graph kernels on 1 thread against ${many}` : 'CKD without against with the kept branch reused';
+  console.log(`${methodName} training steps on '${preset}', ${what}, alternating; ${pairs} steps each after a warm-up`);
   const rows = [];
   for (const name of models) {
     const entry = backboneEntry(name);
@@ -54,26 +61,28 @@ async function main(): Promise<void> {
     try {
       if (methodName === 'ckd') teachers = await freezeTeachers(name, data, datasetFingerprint(data));
       const method: TrainingMethod = teachers ? createMethod('ckd', model, data, {}, teachers) : plainMethod;
+      const reusing = vary === 'kept-branch' ? createMethod('ckd', model, data, { reuseKeptBranches: true }, teachers) : method;
       const vars = model.variables();
       const ctx = (k: number): StepContext => ({ model, data, mask: 'all', epoch: 1, step: k, rng: new Rng(1).fork(`step:1:${k}`) });
       const seconds: [number[], number[]] = [[], []];
       for (let k = 0; k <= 2 * pairs; k++) {
         const which = k % 2; // step 0 (warm-up, on N threads: starts the workers) is not counted
-        setGraphThreads(which === 0 ? many : 1);
+        if (vary === 'threads') setGraphThreads(which === 0 ? many : 1);
         const t0 = performance.now();
-        await trainingStep(optimizer, vars, method, batches[k], ctx(k));
+        await trainingStep(optimizer, vars, vary === 'threads' || which === 1 ? method : reusing, batches[k], ctx(k));
         if (k > 0) seconds[which === 1 ? 0 : 1].push((performance.now() - t0) / 1000);
       }
       method.dispose?.();
+      if (reusing !== method) reusing.dispose?.();
       const [one, more] = seconds;
-      const row = {
-        model: name, method: methodName, threads: many, oneThreadMedianS: median(one), manyThreadsMedianS: median(more),
-        oneThreadBestS: Math.min(...one), manyThreadsBestS: Math.min(...more), oneThreadS: one, manyThreadsS: more,
-      };
-      rows.push(row);
-      console.log(`${name.padEnd(8)} median ${row.oneThreadMedianS.toFixed(3)} s vs ${row.manyThreadsMedianS.toFixed(3)} s on ${many} `
-        + `(${(row.oneThreadMedianS / row.manyThreadsMedianS).toFixed(2)}x); best ${row.oneThreadBestS.toFixed(3)} vs ${row.manyThreadsBestS.toFixed(3)} s `
-        + `(${(row.oneThreadBestS / row.manyThreadsBestS).toFixed(2)}x)`);
+      const [x, y] = vary === 'threads' ? ['oneThread', 'manyThreads'] : ['withoutReuse', 'withReuse'];
+      const [medA, medB, bestA, bestB] = [median(one), median(more), Math.min(...one), Math.min(...more)];
+      rows.push({
+        model: name, method: methodName, vary, threads: many, [`${x}MedianS`]: medA, [`${y}MedianS`]: medB,
+        [`${x}BestS`]: bestA, [`${y}BestS`]: bestB, [`${x}S`]: one, [`${y}S`]: more,
+      });
+      console.log(`${name.padEnd(8)} median ${medA.toFixed(3)} s vs ${medB.toFixed(3)} s ${vary === 'threads' ? `on ${many}` : 'reusing'} `
+        + `(${(medA / medB).toFixed(2)}x); best ${bestA.toFixed(3)} vs ${bestB.toFixed(3)} s (${(bestA / bestB).toFixed(2)}x)`);
     } finally {
       setGraphThreads(undefined);
       optimizer.dispose();
@@ -81,7 +90,7 @@ async function main(): Promise<void> {
       model.dispose();
     }
   }
-  writeBenchRecord('graph-threads-steps', { preset, method: methodName, pairs, threads: many }, rows);
+  writeBenchRecord(vary === 'threads' ? 'graph-threads-steps' : 'kept-branch-steps', { preset, method: methodName, pairs, threads: many, vary }, rows);
 }
 
 main().then(() => process.exit(0), (e: unknown) => { console.error(e); process.exit(1); });

@@ -56,6 +56,7 @@ import { SparseMatrix, sddmm, segmentSoftmax, spmmWeighted } from '../nn/graph';
 import { Matrix, Vector, linearBias, linearWeight, xavierNormal } from '../nn/init';
 import { l2NormalizeRows } from '../nn/normalize';
 import { gatherRows, rowsOfConcatenated } from '../nn/rows';
+import { sameInEveryPass } from '../nn/same-in-every-pass';
 import { itemFeatures, userPreferences } from './ablation';
 import {
   Backbone, BackboneFactory, BackboneOptions, ModalityMask, ParameterGroups, Representations, RowRequest,
@@ -138,7 +139,10 @@ export class Grcn implements Backbone {
       const content: tf.Tensor2D[] = [];
       const scaled: tf.Tensor1D[] = [];
       for (const m of MODALITIES) {
-        const { rep, edgeScore } = this.contentBranch(m, mask);
+        // A kept modality's branch is the same in every pass of a step that keeps it (lib/nn/same-in-every-pass.ts).
+        const { rep, edgeScore } = keeps(mask, m)
+          ? sameInEveryPass(this, `content_${m}`, () => this.contentBranch(m, 'all'))
+          : this.contentBranch(m, mask);
         content.push(rep);
         scaled.push(edgeScore);
       }

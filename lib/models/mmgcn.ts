@@ -47,10 +47,11 @@ import { SparseMatrix, spmm } from '../nn/graph';
 import { Matrix, Vector, linearBias, linearWeight, xavierNormal, xavierUniform } from '../nn/init';
 import { l2NormalizeRows } from '../nn/normalize';
 import { gatherRows } from '../nn/rows';
+import { sameInEveryPass } from '../nn/same-in-every-pass';
 import { itemFeatures, userPreferences } from './ablation';
 import {
   Backbone, BackboneFactory, BackboneOptions, ModalityMask, ParameterGroups, Representations, RowRequest,
-  TripleBatch, allVariables,
+  TripleBatch, allVariables, keeps,
 } from './backbone';
 import { readModelParams } from './params';
 import { ValuesOf, int, num } from '../options/spec';
@@ -128,7 +129,10 @@ export class Mmgcn implements Backbone {
     return tf.tidy(() => {
       const U = this.numUsers;
       const idEmb = tf.concat([this.userId, this.itemId], 0) as tf.Tensor2D;
-      const [v, t] = MODALITIES.map(m => this.branch(m, mask, idEmb));
+      // A kept modality's branch is the same in every pass of a step that keeps it (lib/nn/same-in-every-pass.ts).
+      const [v, t] = MODALITIES.map(m => keeps(mask, m)
+        ? sameInEveryPass(this, `branch_${m}`, () => this.branch(m, 'all', idEmb))
+        : this.branch(m, mask, idEmb));
       const rep = mean(v, t);
       if (!rows.users && !rows.items) {
         return { users: tf.slice(rep, [0, 0], [U, -1]), items: tf.slice(rep, [U, 0], [this.numItems, -1]) };

@@ -57,6 +57,11 @@ export interface TrainingMethod {
    */
   readsEveryItem?(batch: TripleBatch, ctx: StepContext): boolean;
   /**
+   * Whether the step's forward passes may share what is the same in every pass (a late-fusion
+   * backbone's kept branch: lib/nn/same-in-every-pass.ts). Default false: it changes float rounding.
+   */
+  reusesKeptBranches?(): boolean;
+  /**
    * The interactions the trainer draws BPR batches from; default data.train. GB holds part of
    * the train interactions out to estimate its weights on.
    */

@@ -17,6 +17,7 @@ import { JsonValue, captureCheckpoint, checkIdentity, readCheckpointIfExists, re
 import { adam } from './adam';
 import { leanVariableGrads, leanVariableGradsAsync } from './lean-gradients';
 import { sharingProjections } from '../nn/fixed-features';
+import { reusingWithinStep } from '../nn/same-in-every-pass';
 import { hostReadsSync } from '../nn/host-values';
 
 export interface TrainOptions {
@@ -223,8 +224,10 @@ export async function runStep(
     for (const [k, t] of Object.entries(terms)) kept[k] = tf.keep(t);
     return total;
   };
-  // The step's forward passes share their feature projections (lib/nn/fixed-features.ts).
-  const loss = () => sharingProjections(() => method.loss(batch, ctx), method.readsEveryItem?.(batch, ctx) ?? false);
+  // The step's forward passes share their feature projections (lib/nn/fixed-features.ts), and,
+  // where the method asks, what else is the same in every pass (lib/nn/same-in-every-pass.ts).
+  const passes = () => sharingProjections(() => method.loss(batch, ctx), method.readsEveryItem?.(batch, ctx) ?? false);
+  const loss = () => method.reusesKeptBranches?.() ? reusingWithinStep(passes) : passes();
   const { value, grads } = hostReadsSync()
     ? leanVariableGrads(() => keepTerms(settled(loss(), `method '${method.name}'`)), vars)
     : await leanVariableGradsAsync(async () => keepTerms(await loss()), vars);

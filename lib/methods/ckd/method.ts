@@ -66,6 +66,14 @@ export const CKD_OPTION_SPECS = {
    */
   shareProjections: bool(true, 'sharing one feature projection between the passes of a step',
     'then lambda_kd = 0 gives plain training\'s bits on VBPR and DeepStyle'),
+  /**
+   * Compute a late-fusion backbone's kept branch once per step for all the passes that keep it
+   * (MMGCN, GRCN; lib/nn/same-in-every-pass.ts). Same values, less work, but the branch's
+   * gradient is summed in another order, so results differ from the default in float rounding:
+   * off by default, so cells trained without it keep their bits.
+   */
+  reuseKeptBranches: bool(false, 'computing a late-fusion backbone\'s kept branch once per step for every pass (MMGCN, GRCN)',
+    'same values, float rounding differs from the default'),
 } as const;
 
 export type CkdOptions = ValuesOf<typeof CKD_OPTION_SPECS>;
@@ -134,6 +142,11 @@ export class CkdMethod implements TrainingMethod {
   readsEveryItem(batch: TripleBatch): boolean {
     const triples = batch.users.length + (this.options.generic ? this.options.universalCount : 0);
     return this.options.shareProjections && marginsNeedAllItems(this.data, triples);
+  }
+
+  /** Whether the step's passes share the kept branches of a late-fusion backbone (the trainer asks). */
+  reusesKeptBranches(): boolean {
+    return this.options.reuseKeptBranches;
   }
 
   /** The student's and teachers' forward for a step: BPR, regularisation, and every margin the loss needs. */
