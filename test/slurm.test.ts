@@ -183,21 +183,25 @@ describe('Slurm: ckd reproduce as an array job', function () {
     const tasks = tasksOf(job);
     assert.deepStrictEqual(tasks.filter(t => t.task !== 2).map(t => t.state), ['COMPLETED', 'COMPLETED']);
     assert.notStrictEqual(tasks[1].state, 'COMPLETED', `task 2 was killed: ${JSON.stringify(tasks[1])}`);
+    // The kill lands in the middle of the cell started last: the third, or a later one when a
+    // tiny cell finished between the poll and the kill (the kill's timing is the machine's).
     const lastLine = readLog(log).trim().split('\n').filter(l => !/CANCELLED|slurmstepd/.test(l)).pop()!;
-    assert.match(lastLine, /^\[3\/10\] /, 'the kill landed in the middle of the third cell');
+    const running = /^\[(\d+)\/10\] /.exec(lastLine);
+    assert.ok(running && Number(running[1]) >= 3 && Number(running[1]) < 10, `the kill landed in the middle of a cell after the second, not: ${lastLine}`);
+    const done = Number(running[1]) - 1;
     const before = keysByFile(out).get('store.shard-2-of-3.jsonl')!;
-    assert.strictEqual(before.length, 2, 'the two finished cells are in the killed task\'s file');
+    assert.strictEqual(before.length, done, 'the finished cells, and only those, are in the killed task\'s file');
 
     // Submitted again alone: a one-task array, told how many shards there are.
     const again = submit('again', '2', out, { CKD_SHARDS: String(SHARDS) });
     await waitFor(again, 'again');
     assert.deepStrictEqual(tasksOf(again).map(t => [t.task, t.state, t.exit]), [[2, 'COMPLETED', '0:0']], readLog(logOf('again', again, 2)).slice(-2000));
-    assert.match(readLog(logOf('again', again, 2)), /shard 2\/3 \(N from CKD_SHARDS\)[\s\S]*10 cells planned in shard 2\/3, 2 done earlier, 8 to run/);
+    assert.match(readLog(logOf('again', again, 2)), new RegExp(`shard 2/3 \\(N from CKD_SHARDS\\)[\\s\\S]*10 cells planned in shard 2/3, ${done} done earlier, ${10 - done} to run`));
     const files = keysByFile(out);
     const all = [...files.values()].flat();
     assert.strictEqual(all.length, SHARDS * CELLS_PER_SHARD, 'every cell once: none ran twice');
     assert.strictEqual(new Set(all).size, all.length);
-    assert.deepStrictEqual(files.get('store.shard-2-of-3.jsonl')!.slice(0, 2), before, 'the records from before the kill kept');
+    assert.deepStrictEqual(files.get('store.shard-2-of-3.jsonl')!.slice(0, done), before, 'the records from before the kill kept');
     assert.strictEqual(await tablesOf(out), localTables);
     console.log(`      array with a task killed and submitted again, and the merged report: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   });
