@@ -384,10 +384,11 @@ async function main(argv: string[]): Promise<number> {
     browser = await launchBrowser(chromium, tmp);
     log(`${(await browser.version())} (${chromium})`);
     if (notebooks) {
-      // Copies beside links to dist/ and node_modules/: the notebooks import '../dist/lib/...'.
+      // Copies beside links to dist/, node_modules/ and results/: the notebooks import
+      // '../dist/lib/...', and some read committed records under '../results' (07-payoff).
       const work = path.join(tmp, 'project');
       fs.mkdirSync(path.join(work, 'notebooks'), { recursive: true });
-      for (const d of ['dist', 'node_modules']) fs.symlinkSync(path.join(root, d), path.join(work, d));
+      for (const d of ['dist', 'node_modules', 'results']) fs.symlinkSync(path.join(root, d), path.join(work, d));
       const copies = files.map(f => {
         const copy = path.join(work, 'notebooks', path.basename(f));
         fs.copyFileSync(f, copy);
