@@ -25,6 +25,7 @@ import type { FeatureMatrix } from '../data/dataset';
 import { FixedLinear } from '../engine/fixed-linear';
 import { stockOps } from './kernel-choice';
 import { gatherRows } from './rows';
+import { inStepScope } from './step-scope';
 
 /** A projection of all rows made during the step, by (W, b). */
 interface Shared { w: tf.Tensor2D; b: tf.Tensor1D | null; all: tf.Tensor2D }
@@ -36,18 +37,12 @@ let step: Step | null = null;
  * projections shared as described above; within an enclosing call, `f` just runs.
  */
 export function sharingProjections<T>(f: () => T, everyItem = false): T {
-  if (step) return f();
-  step = { everyItem, shared: new Map() };
-  let r: T;
-  try {
-    r = f();
-  } catch (e) {
-    endStep();
-    throw e;
-  }
-  if (r instanceof Promise) return r.finally(endStep) as T;
-  endStep();
-  return r;
+  const open = () => {
+    if (step) return false;
+    step = { everyItem, shared: new Map() };
+    return true;
+  };
+  return inStepScope(open, endStep, f);
 }
 
 function endStep(): void {

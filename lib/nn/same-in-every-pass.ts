@@ -15,6 +15,7 @@
  * their bits.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { inStepScope } from './step-scope';
 
 type Shareable = tf.Tensor | Record<string, tf.Tensor>;
 
@@ -22,18 +23,12 @@ let step: Map<object, Map<string, Shareable>> | null = null;
 
 /** Runs `f` (one step's forward passes; it may return a Promise) with values shared between its passes. */
 export function reusingWithinStep<T>(f: () => T): T {
-  if (step) return f();
-  step = new Map();
-  let r: T;
-  try {
-    r = f();
-  } catch (e) {
-    endStep();
-    throw e;
-  }
-  if (r instanceof Promise) return r.finally(endStep) as T;
-  endStep();
-  return r;
+  const open = () => {
+    if (step) return false;
+    step = new Map();
+    return true;
+  };
+  return inStepScope(open, endStep, f);
 }
 
 function endStep(): void {
