@@ -69,7 +69,7 @@ async function main(): Promise<void> {
         const which = k % 2; // step 0 (warm-up, on N threads: starts the workers) is not counted
         if (vary === 'threads') setGraphThreads(which === 0 ? many : 1);
         const t0 = performance.now();
-        await trainingStep(optimizer, vars, vary === 'threads' || which === 1 ? method : reusing, batches[k], ctx(k));
+        await trainingStep(optimizer, vars, which === 0 ? reusing : method, batches[k], ctx(k));
         if (k > 0) seconds[which === 1 ? 0 : 1].push((performance.now() - t0) / 1000);
       }
       method.dispose?.();

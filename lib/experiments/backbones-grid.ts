@@ -11,7 +11,7 @@ import { Dataset } from '../data/dataset';
 import { TRAIN_MODES, TrainMode } from '../models/backbone';
 import { backboneEntry } from '../models/registry';
 import { configKey } from './result-store';
-import { CellTraining, RunCell, RunCellOptions, RunStore, makeRunCell, runOrReuseCell } from './run-cell';
+import { CellTraining, RunCell, RunCellOptions, RunStore, makeRunCell, trainCell } from './run-cell';
 
 /** The grid's trainer settings; without a learning rate each backbone uses its registry default. */
 export type BackbonesTraining = Omit<CellTraining, 'lr'> & { lr?: number };
@@ -31,7 +31,7 @@ export async function runBackbonesGrid(data: Dataset, cells: readonly RunCell[],
       o.log?.(`${cell.model} ${cell.mode}: done earlier, skipped`);
       continue;
     }
-    await runOrReuseCell(data, cell, o);
+    await trainCell(data, cell, o);
   }
 }
 
