@@ -13,7 +13,7 @@ import {
   BatchMargins, averageTreatmentEffects, modalityWeights, paperLambdas, referenceRatios, relativeEffects,
 } from '../lib/methods/ckd/reweight';
 import { batchTriples, tripleMargins } from '../lib/methods/margins';
-import { Teacher, TeacherPair } from '../lib/methods/teacher';
+import { TeacherPair } from '../lib/methods/teacher';
 import { backboneFactory } from '../lib/models/registry';
 import { synthesizeDataset } from '../lib/synth/synthesize';
 import { bprLoss, tripleScores } from '../lib/train/bpr';
@@ -21,20 +21,10 @@ import { StepContext, settled } from '../lib/train/method';
 import { ProgressSink } from '../lib/train/progress';
 import { TrainOptions, trainModel } from '../lib/train/trainer';
 import { assertClose } from './engine-check';
+import { untrainedTeachers } from './trained-teachers';
 
 const t1 = (v: number[]) => tf.tensor1d(v);
 const values = (t: tf.Tensor) => Array.from(t.dataSync());
-
-/** Teachers frozen from freshly initialised backbones: enough wherever their quality does not matter. */
-function untrainedTeachers(data: Dataset, seed = 11): TeacherPair {
-  const out = {} as TeacherPair;
-  for (const m of MODALITIES) {
-    const model = backboneFactory('vbpr')(data, { seed: seed + (m === 'text' ? 1 : 0) });
-    out[m] = Teacher.freeze(model, data, m, { seed });
-    model.dispose();
-  }
-  return out;
-}
 
 describe('CKD losses against hand-computed values', () => {
   before(async () => { await initEngine({ quiet: true }); });

@@ -6,27 +6,18 @@
  */
 import * as assert from 'assert';
 import * as tf from '@tensorflow/tfjs-core';
-import { Dataset, MODALITIES } from '../lib/data/dataset';
+import { Dataset } from '../lib/data/dataset';
 import { TripleSampler } from '../lib/data/samplers';
 import { initEngine } from '../lib/engine/backend';
 import { Rng } from '../lib/engine/random';
 import { CkdMethod } from '../lib/methods/ckd/method';
-import { Teacher, TeacherPair, disposeTeachers } from '../lib/methods/teacher';
+import { TeacherPair, disposeTeachers } from '../lib/methods/teacher';
 import { backboneFactory } from '../lib/models/registry';
 import { sameInEveryPass } from '../lib/nn/same-in-every-pass';
 import { synthesizeDataset } from '../lib/synth/synthesize';
 import { runStep, trainModel } from '../lib/train/trainer';
 import { assertClose } from './engine-check';
-
-function untrainedTeachers(data: Dataset): TeacherPair {
-  const out = {} as TeacherPair;
-  for (const m of MODALITIES) {
-    const model = backboneFactory('vbpr')(data, { seed: m === 'text' ? 12 : 11 });
-    out[m] = Teacher.freeze(model, data, m, { seed: 11 });
-    model.dispose();
-  }
-  return out;
-}
+import { untrainedTeachers } from './trained-teachers';
 
 /** One CKD step of a fresh model (seed 3) on a fixed batch; its loss terms, updated variables and kernel count. */
 async function oneStep(name: string, data: Dataset, teachers: TeacherPair, reuse: boolean) {
