@@ -20,8 +20,9 @@ import { Backbone, MASKS, ModalityMask } from '../lib/models/backbone';
 import { backboneEntry } from '../lib/models/registry';
 import { plainMethod, TrainingMethod } from '../lib/train/method';
 import { evaluateBackbone } from '../lib/train/validate';
-import { Flops, WorkloadShape, totalFlops, trainStepFlops, validationFlops } from './flops';
+import { Flops, WorkloadShape, reusesKeptBranches, totalFlops, trainStepFlops, validationFlops } from './flops';
 import { timeSteps } from './steps';
+import { fastestCkd } from './targets';
 
 export interface BenchSetup {
   data: Dataset;
@@ -69,7 +70,7 @@ export interface ValidationTiming {
   overLowerBound: number;
 }
 
-export type Phase = 'plain' | 'validation' | 'teachers' | 'ckd';
+export type Phase = 'plain' | 'validation' | 'teachers' | 'ckd' | 'ckdKept';
 
 export interface BackboneRow {
   model: string;
@@ -82,6 +83,12 @@ export interface BackboneRow {
   validation?: ValidationTiming;
   teacherSeconds?: number;
   ckd?: MethodTiming;
+  /**
+   * CKD with its reuseKeptBranches option (MMGCN and GRCN only: the kept modality's branch computed
+   * once per step; values equal to rounding, so an option, off in the grid's cells).
+   */
+  ckdKept?: MethodTiming;
+  /** CKD's fastest form (fastestCkd) over plain, per epoch. */
   ckdOverPlain?: number;
   /** What stopped a phase (or the whole child process: 'process'). */
   errors?: Partial<Record<Phase | 'process', string>>;
@@ -94,9 +101,9 @@ export interface BackboneRow {
 const seconds = (t0: bigint): number => Number(process.hrtime.bigint() - t0) / 1e9;
 export const peakRssMiB = (): number => process.resourceUsage().maxRSS / 1024;
 
-async function timeMethod(name: string, model: Backbone, method: TrainingMethod, lr: number, setup: BenchSetup, modelName: string): Promise<MethodTiming> {
+async function timeMethod(name: 'plain' | 'ckd' | 'ckdKept', model: Backbone, method: TrainingMethod, lr: number, setup: BenchSetup, modelName: string): Promise<MethodTiming> {
   const t = await timeSteps(model, setup.data, method, setup.batches, setup.steps, { lr, countFlops: setup.countFlops });
-  const f = trainStepFlops(modelName, setup.shape, name === 'ckd' ? 'ckd' : 'plain');
+  const f = trainStepFlops(modelName, setup.shape, name === 'plain' ? 'plain' : 'ckd', { reuseKeptBranches: name === 'ckdKept' });
   const flopsPerStep = { ...f, total: totalFlops(f) };
   const epochSeconds = t.secondsPerStep * setup.stepsPerEpoch;
   const lowerBoundEpochSeconds = (flopsPerStep.total * setup.stepsPerEpoch) / (setup.gflops * 1e9);
@@ -182,19 +189,25 @@ export async function benchBackbone(name: string, setup: BenchSetup): Promise<Ba
       row.teacherSeconds = seconds(t0);
       log(`${name}: teachers in ${row.teacherSeconds.toFixed(1)} s; timing ${setup.steps} CKD steps`);
       const pair = teachers;
-      row.ckd = await phase('ckd', async () => {
-        const method = createMethod('ckd', model, data, {}, pair);
+      const timeCkd = (p: 'ckd' | 'ckdKept') => phase(p, async () => {
+        const method = createMethod('ckd', model, data, p === 'ckdKept' ? { reuseKeptBranches: true } : {}, pair);
         try {
-          return await timeMethod('ckd', model, method, entry.lr, setup, name);
+          return await timeMethod(p, model, method, entry.lr, setup, name);
         } finally {
           method.dispose?.();
         }
       });
+      row.ckd = await timeCkd('ckd');
       if (row.ckd) log(`${name}: CKD ${row.ckd.secondsPerStep.toFixed(3)} s/step`);
+      if (reusesKeptBranches(name)) {
+        row.ckdKept = await timeCkd('ckdKept');
+        if (row.ckdKept) log(`${name}: CKD reusing kept branches ${row.ckdKept.secondsPerStep.toFixed(3)} s/step`);
+      }
     } else {
       errors.ckd = 'skipped: no teachers';
     }
-    if (row.plain && row.ckd) row.ckdOverPlain = row.ckd.epochSeconds / row.plain.epochSeconds;
+    const ckd = fastestCkd(row);
+    if (row.plain && ckd) row.ckdOverPlain = ckd.epochSeconds / row.plain.epochSeconds;
   } finally {
     if (!aborted) {
       disposeTeachers(teachers);

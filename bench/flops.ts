@@ -57,8 +57,14 @@ export interface Flops {
 
 export const totalFlops = (f: Flops): number => f.dense + f.sparse;
 
-/** One product: its forward FLOPs and the FLOPs of its backward pass. */
-interface Term { kind: keyof Flops; fwd: number; bwd: number; projects?: Modality }
+/**
+ * One product: its forward FLOPs and the FLOPs of its backward pass; `projects` marks a modality's
+ * feature projection of all requested rows, `branch` a product of a late-fusion backbone's
+ * modality branch (what CKD's reuseKeptBranches computes once per step for every pass keeping it).
+ */
+interface Term { kind: keyof Flops; fwd: number; bwd: number; projects?: Modality; branch?: Modality }
+
+const inBranch = (m: Modality, terms: Term[]): Term[] => terms.map(t => ({ ...t, branch: m }));
 
 const fixedLinear = (n: number, D: number, d: number, m?: Modality): Term => ({ kind: 'dense', fwd: 2 * n * D * d, bwd: 2 * n * D * d, projects: m });
 /** mean(F) W: a 1-row stock matMul, gradient for W only. */
@@ -83,6 +89,8 @@ interface CostModel {
   lossExtra?(s: WorkloadShape): Term[];
   /** Every forward pass computes all items (the graph backbones; the VBPR family computes the rows asked for). */
   allItems: boolean;
+  /** Its modality branches are marked (`branch`) and CKD can reuse a kept one (late fusion over a graph: MMGCN, GRCN). */
+  keptBranchesReusable?: boolean;
 }
 
 /** Feature projection of modality m: all requested rows when kept, the mean row when ablated. */
@@ -102,24 +110,26 @@ const vbprLike: CostModel = {
 /** MMGCN: per branch the projection of all items and `layers` x (3 dense d x d layers + one spmm over A + I). */
 const mmgcn: CostModel = {
   outDim: s => s.dim,
-  forward: (s, mask) => MODALITIES.flatMap(m => [
+  forward: (s, mask) => MODALITIES.flatMap(m => inBranch(m, [
     projection(s, m, mask, s.items),
     ...repeat(MMGCN_DEFAULTS.layers, [
       ...repeat(3, [denseLinear(nodes(s), s.dim, s.dim)]),
       spmm(directedEdges(s) + nodes(s), s.dim),
     ]),
-  ]),
+  ])),
   allItems: true,
+  keptBranchesReusable: true,
 };
 
 /** GRCN: per modality a projection, an attention (sddmm) and a weighted spmm; two weighted spmm for the ID graph. */
 const grcn: CostModel = {
   outDim: s => 3 * s.dim,
   forward: (s, mask) => [
-    ...MODALITIES.flatMap(m => [projection(s, m, mask, s.items), sddmm(directedEdges(s), s.dim), spmmWeighted(directedEdges(s), s.dim)]),
+    ...MODALITIES.flatMap(m => inBranch(m, [projection(s, m, mask, s.items), sddmm(directedEdges(s), s.dim), spmmWeighted(directedEdges(s), s.dim)])),
     ...repeat(2, [spmmWeighted(directedEdges(s), s.dim)]),
   ],
   allItems: true,
+  keptBranchesReusable: true,
 };
 
 /** EgoGCN: projections, idLayers spmm, per branch a gate layer and (1 + routing) attention layers. */
@@ -163,6 +173,9 @@ export const COST_MODELS: Record<string, CostModel> = {
   vbpr: vbprLike, deepstyle: vbprLike, mmgcn, grcn, egogcn, mgcn,
 };
 
+/** Whether CKD's reuseKeptBranches changes this backbone's step (its late-fusion branches are reusable). */
+export const reusesKeptBranches = (model: string): boolean => !!costModel(model).keptBranchesReusable;
+
 function costModel(model: string): CostModel {
   const c = COST_MODELS[model];
   if (!c) throw new Error(`no FLOP estimate for backbone '${model}' (known: ${Object.keys(COST_MODELS).join(', ')})`);
@@ -184,14 +197,16 @@ function sum(terms: Term[], training: boolean): Flops {
  * items (a graph backbone, or that many triples), the trainer shares the feature projections
  * between its passes (lib/nn/fixed-features.ts): one projection of all items per modality.
  */
-export function trainStepFlops(model: string, s: WorkloadShape, method: 'plain' | 'ckd'): Flops {
+export function trainStepFlops(model: string, s: WorkloadShape, method: 'plain' | 'ckd', opts: { reuseKeptBranches?: boolean } = {}): Flops {
   const c = costModel(model);
   const terms = [...c.forward(s, 'all', { users: s.batch, items: 2 * s.batch }), ...(c.lossExtra?.(s) ?? [])];
   if (method === 'ckd') {
     const triples = s.batch + s.universalCount;
     const allItems = marginsNeedAllItems({ numUsers: s.users, numItems: s.items }, triples);
     const rows = { users: Math.min(triples, s.users), items: allItems ? s.items : 2 * triples };
-    for (const m of MODALITIES) terms.push(...c.forward(s, m, rows));
+    // With reuseKeptBranches, an ablated pass takes the kept modality's branch from the full pass.
+    const reused = (mask: ModalityMask, t: Term) => !!opts.reuseKeptBranches && t.branch !== undefined && keeps(mask, t.branch);
+    for (const m of MODALITIES) terms.push(...c.forward(s, m, rows).filter(t => !reused(m, t)));
     if (c.allItems || allItems) {
       const shared = terms.filter(t => !t.projects);
       for (const m of MODALITIES) shared.push(fixedLinear(s.items, s.featureDims[m], s.dim, m));

@@ -15,6 +15,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { initEngine } from '../lib/engine/backend';
+import { defaultGemmThreads } from '../lib/engine/fixed-gemm';
+import { DEFAULT_MINIMUM_WORK, defaultGraphThreads } from '../lib/engine/graph-threads';
 import { CkdError } from '../lib/errors';
 import { defaultThreads } from '../lib/eval';
 import { synthesizeDataset } from '../lib/synth/synthesize';
@@ -82,6 +84,7 @@ async function main(): Promise<number> {
       preset: opts.preset, models: opts.models, steps: opts.steps, quick: opts.quick, batchSize: BATCH, backend,
       users: shape.users, items: shape.items, trainInteractions: shape.trainInteractions,
       featureDims: shape.featureDims, universalCount: shape.universalCount, stepsPerEpoch, rankingThreads: defaultThreads(),
+      graphThreads: defaultGraphThreads(), graphMinimumWork: DEFAULT_MINIMUM_WORK, gemmThreads: defaultGemmThreads(),
     };
     const record = benchRecord('bench', setting, rows, {
       gemm: { reps: gemmReps, results: gemm, bestGflops: best.gflops, best: `${best.label}, ${best.engine}`, cores, peakGflops },
@@ -94,7 +97,8 @@ async function main(): Promise<number> {
       process.stdout.write(JSON.stringify(record, null, 1) + '\n');
     } else {
       process.stdout.write(renderReport({
-        preset: opts.preset, backend, batchSize: BATCH, steps: opts.steps, stepsPerEpoch, rankingThreads: defaultThreads(), rows, gemm, gemmBest: best, gemmReps, cores,
+        preset: opts.preset, backend, batchSize: BATCH, steps: opts.steps, stepsPerEpoch, rankingThreads: defaultThreads(),
+        graphThreads: setting.graphThreads, gemmThreads: setting.gemmThreads, rows, gemm, gemmBest: best, gemmReps, cores,
         targets, peakRssMiB: overallPeak, dataSeconds,
       }) + '\n');
     }

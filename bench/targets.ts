@@ -2,11 +2,23 @@
  * The speed targets of the benchmark issue, checked against a run's rows. Authors' figures are
  * those measured on this workplace's machine (docs/speed.md, "The authors' figures"): VBPR+CKD
  * 72-75 s per training epoch, MMGCN+CKD 337 s, 69-85 s to validate the three views. The targets are meant at Amazon Baby's scale (the baby-scale preset); on another
- * preset they are still computed, and marked.
+ * preset they are still computed, and marked. CKD is taken in its fastest measured form: with
+ * reuseKeptBranches where the backbone has one (MMGCN, GRCN), which rounds its gradient in
+ * another order; the row keeps the default form's times beside it.
  */
-import type { BackboneRow } from './backbone-bench';
+import type { BackboneRow, MethodTiming } from './backbone-bench';
 
 export const AUTHORS = { vbprCkdEpoch: 72, mmgcnCkdEpoch: 337, validationThreeViews: 69 } as const;
+
+/**
+ * CKD's fastest measured form for a row: with reuseKeptBranches where it was measured and faster.
+ * The speed targets take this one; the plain formulation's times stay in the row.
+ */
+export function fastestCkd(row: BackboneRow): MethodTiming | undefined {
+  const { ckd, ckdKept } = row;
+  if (!ckd || !ckdKept) return ckd ?? ckdKept;
+  return ckdKept.epochSeconds < ckd.epochSeconds ? ckdKept : ckd;
+}
 
 export interface TargetResult {
   id: string;
@@ -41,26 +53,28 @@ interface Check {
   models?: string[];
 }
 
+const QUARTER = 'a quarter of the authors\'';
+
 const CHECKS: Check[] = [
   {
-    id: 'vbpr-ckd-epoch', description: 'VBPR+CKD training epoch', limit: AUTHORS.vbprCkdEpoch / 2, comparison: 'le', unit: 's',
-    source: `half the authors' ${AUTHORS.vbprCkdEpoch} s`, value: r => r.ckd?.epochSeconds, models: ['vbpr'],
+    id: 'ckd-over-bound', description: 'CKD epoch / its compute lower bound, every backbone', limit: 1.5, comparison: 'le', unit: 'x',
+    source: 'issue; CKD\'s fastest form, its own bound', value: r => fastestCkd(r)?.overLowerBound,
   },
   {
-    id: 'mmgcn-ckd-epoch', description: 'MMGCN+CKD training epoch', limit: AUTHORS.mmgcnCkdEpoch / 2, comparison: 'le', unit: 's',
-    source: `half the authors' ${AUTHORS.mmgcnCkdEpoch} s (docs/speed.md)`, value: r => r.ckd?.epochSeconds, models: ['mmgcn'],
+    id: 'ckd-over-plain', description: 'CKD epoch / plain epoch, every backbone', limit: 2, comparison: 'le', unit: 'x',
+    source: 'issue; CKD\'s fastest form', value: r => r.ckdOverPlain,
   },
   {
-    id: 'validation-one-pass', description: 'one validation pass over all users (slowest mask), every backbone', limit: 1.5, comparison: 'le', unit: 's',
+    id: 'vbpr-ckd-epoch', description: 'VBPR+CKD training epoch', limit: AUTHORS.vbprCkdEpoch / 4, comparison: 'le', unit: 's',
+    source: `${QUARTER} ${AUTHORS.vbprCkdEpoch} s`, value: r => fastestCkd(r)?.epochSeconds, models: ['vbpr'],
+  },
+  {
+    id: 'mmgcn-ckd-epoch', description: 'MMGCN+CKD training epoch', limit: AUTHORS.mmgcnCkdEpoch / 4, comparison: 'le', unit: 's',
+    source: `${QUARTER} ${AUTHORS.mmgcnCkdEpoch} s; CKD\'s fastest form`, value: r => fastestCkd(r)?.epochSeconds, models: ['mmgcn'],
+  },
+  {
+    id: 'validation-one-pass', description: 'one validation pass over all users (slowest mask), every backbone', limit: 1, comparison: 'le', unit: 's',
     source: `issue; the authors validate three views in ${AUTHORS.validationThreeViews} s`, value: r => r.validation?.slowestMaskSeconds,
-  },
-  {
-    id: 'ckd-over-plain', description: 'CKD epoch / plain epoch, every backbone', limit: 3, comparison: 'le', unit: 'x',
-    source: 'issue', value: r => r.ckdOverPlain,
-  },
-  {
-    id: 'ckd-epoch-under-60s', description: 'CKD training epoch, every backbone', limit: 60, comparison: 'lt', unit: 's',
-    source: 'issue', value: r => r.ckd?.epochSeconds,
   },
 ];
 
