@@ -5,7 +5,7 @@
  *
  * CKD's teachers are frozen (Teacher.freeze) from a freshly initialised backbone: a CKD step costs
  * the same whatever the teachers learned (their margins are gathers from cached tables), so
- * training them would only add time. Epoch times are the mean of the timed steps scaled to the
+ * training them would only add time. Epoch times are the median of the timed steps scaled to the
  * epoch's step count, as bench/epoch.ts does.
  *
  * A measurement harness, not a run path: it times steps and passes and trains no run cell, so it
@@ -43,7 +43,10 @@ export interface BenchSetup {
 }
 
 export interface MethodTiming {
+  /** The median timed step (bench/steps.ts). */
   secondsPerStep: number;
+  /** Every timed step's seconds. */
+  stepSeconds: number[];
   cpuSecondsPerStep: number;
   epochSeconds: number;
   /** Estimated FLOPs of one step (bench/flops.ts). */
@@ -108,7 +111,7 @@ async function timeMethod(name: 'plain' | 'ckd' | 'ckdKept', model: Backbone, me
   const epochSeconds = t.secondsPerStep * setup.stepsPerEpoch;
   const lowerBoundEpochSeconds = (flopsPerStep.total * setup.stepsPerEpoch) / (setup.gflops * 1e9);
   const out: MethodTiming = {
-    secondsPerStep: t.secondsPerStep, cpuSecondsPerStep: t.cpuSecondsPerStep, epochSeconds, flopsPerStep,
+    secondsPerStep: t.secondsPerStep, stepSeconds: t.stepSeconds, cpuSecondsPerStep: t.cpuSecondsPerStep, epochSeconds, flopsPerStep,
     lowerBoundEpochSeconds, overLowerBound: epochSeconds / lowerBoundEpochSeconds, lastLoss: t.lastLoss,
   };
   if (t.countError !== undefined) out.countError = t.countError;

@@ -8,7 +8,7 @@ export const BENCH_MODELS = ['vbpr', 'deepstyle', 'mmgcn', 'grcn', 'egogcn', 'mg
 export const USAGE = `usage: npm run bench -- [options]   (or node dist/bench/run.js [options])
   --preset NAME   synthetic preset (${PRESET_NAMES.join(', ')}; default baby-scale)
   --models LIST   comma-separated backbones (default ${BENCH_MODELS.join(',')})
-  --steps N       timed training steps per backbone and method, after one warm-up step (default 4)
+  --steps N       timed training steps per backbone and method, after one warm-up step; a step's time is their median (default 6)
   --json          print only the JSON record on stdout (progress stays on stderr)
   --out FILE      where the record goes (default results/bench/bench-<preset>.json on wasm,
                   bench-<preset>-<backend>.json on another backend)
@@ -49,7 +49,7 @@ export function parseRunOptions(argv: string[]): RunOptions {
     if (!COST_MODELS[m]) throw new UsageError(`unknown or unsupported backbone '${m}' (expected some of: ${BENCH_MODELS.join(', ')})`);
   }
   if (models.length === 0) throw new UsageError('--models names no backbone');
-  const stepsText = values.get('--steps') ?? (quick ? '1' : '4');
+  const stepsText = values.get('--steps') ?? (quick ? '1' : '6');
   const steps = Number(stepsText);
   if (!Number.isInteger(steps) || steps < 1) throw new UsageError(`--steps must be a positive integer (got ${stepsText})`);
   const out = values.get('--out') ?? path.join(PROJECT_ROOT, 'results', 'bench', `bench-${preset}.json`);

@@ -27,8 +27,21 @@ export function epochBatches(data: Dataset, batchSize: number, count: number, se
   return { batches, stepsPerEpoch: all.length };
 }
 
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+}
+
 export interface StepTiming {
+  /**
+   * The median of the timed steps' wall times: on a shared machine one step slowed by another
+   * process moves it less than it moves the mean.
+   */
   secondsPerStep: number;
+  /** Each timed step's wall time, in order. */
+  stepSeconds: number[];
   /** Process CPU time per step (all threads): on a shared machine it shows the work when others stretch the wall time. */
   cpuSecondsPerStep: number;
   /** FLOPs of the matMul kernels of one more step, run under tf.profile after the timed ones (when asked). */
@@ -56,12 +69,17 @@ export async function timeSteps(
   try {
     await step(0);
     const cpu0 = process.cpuUsage();
-    const t0 = process.hrtime.bigint();
+    const stepSeconds: number[] = [];
     let lastLoss = NaN;
-    for (let k = 1; k <= steps; k++) lastLoss = await step(k);
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    for (let k = 1; k <= steps; k++) {
+      const t0 = process.hrtime.bigint();
+      lastLoss = await step(k);
+      stepSeconds.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    }
     const cpu = process.cpuUsage(cpu0);
-    const out: StepTiming = { secondsPerStep: seconds / steps, cpuSecondsPerStep: (cpu.user + cpu.system) / 1e6 / steps, lastLoss };
+    const out: StepTiming = {
+      secondsPerStep: median(stepSeconds), stepSeconds, cpuSecondsPerStep: (cpu.user + cpu.system) / 1e6 / steps, lastLoss,
+    };
     if (opts.countFlops) {
       try {
         out.countedMatMulFlops = await countMatMulFlops(async () => { await step(steps + 1); });

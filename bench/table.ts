@@ -64,7 +64,7 @@ export function renderReport(r: ReportInput): string {
   ]);
   const lines = [
     `ckd bench: preset ${r.preset}, backend ${r.backend}, batch ${r.batchSize}, ${r.stepsPerEpoch} steps per epoch `
-      + `(${r.steps} timed after 1 warm-up, scaled); data generated in ${f(r.dataSeconds)} s`,
+      + `(${r.steps} timed after 1 warm-up; their median, scaled); data generated in ${f(r.dataSeconds)} s`,
     '',
     grid(header, body),
     '',

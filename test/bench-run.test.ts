@@ -67,6 +67,8 @@ describe('bench/run.js --quick --json (tiny preset, child process)', function ()
           positive(m[k], `${r.model} ${method} ${k}`);
         }
         positive(m.flopsPerStep.total, `${r.model} ${method} flops`);
+        assert.equal(m.stepSeconds.length, record.setting.steps, `${r.model} ${method}: every timed step`);
+        for (const t of m.stepSeconds) positive(t, `${r.model} ${method} step`);
         assert.ok(Number.isFinite(m.lastLoss), `${r.model} ${method} loss ${m.lastLoss}`);
         // The dense FLOP estimate matches the matMul kernels of a real step.
         assert.ok(Math.abs(m.denseEstimateOverCounted - 1) < 0.01, `${r.model} ${method}: estimate/counted ${m.denseEstimateOverCounted}`);

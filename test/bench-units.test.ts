@@ -8,6 +8,7 @@ import { readSnapshot, writeSnapshot } from '../bench/dataset-snapshot';
 import { matMulRecordFlops } from '../bench/flop-count';
 import { WorkloadShape, totalFlops, trainStepFlops, validationFlops } from '../bench/flops';
 import { BENCH_MODELS, UsageError, parseRunOptions } from '../bench/run-options';
+import { median } from '../bench/steps';
 import { evaluateTargets, fastestCkd } from '../bench/targets';
 import { datasetFingerprint } from '../lib/experiments/provenance';
 import { synthesizeDataset } from '../lib/synth/synthesize';
@@ -63,12 +64,20 @@ describe('bench: FLOP estimates', () => {
   });
 });
 
+describe('bench: step times', () => {
+  it('a step\'s time is the median of the timed steps: one slowed step does not move it', () => {
+    assert.equal(median([0.3, 0.1, 0.2]), 0.2);
+    assert.equal(median([0.4, 0.1, 0.3, 0.2]), 0.25);
+    assert.equal(median([0.1, 0.1, 0.1, 0.1, 0.1, 9]), 0.1);
+  });
+});
+
 describe('bench: options', () => {
-  it('defaults to baby-scale, all six backbones, 4 steps', () => {
+  it('defaults to baby-scale, all six backbones, 6 steps', () => {
     const o = parseRunOptions([]);
     assert.equal(o.preset, 'baby-scale');
     assert.deepEqual(o.models, [...BENCH_MODELS]);
-    assert.equal(o.steps, 4);
+    assert.equal(o.steps, 6);
     assert.equal(o.json, false);
     assert.match(o.out, /results[\\/]bench[\\/]bench-baby-scale\.json$/);
   });
