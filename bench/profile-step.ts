@@ -6,7 +6,6 @@
  * It also times a chain of tiny kernels, the backend's cost per kernel launch, so that
  * launches x that cost can be set against the step. A table on stdout; JSON with --out.
  */
-import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../lib/engine/backend';
 import { datasetFingerprint } from '../lib/experiments/provenance';
@@ -18,6 +17,7 @@ import { synthesizeDataset } from '../lib/synth/synthesize';
 import { TrainingMethod, plainMethod } from '../lib/train/method';
 import { CkdError } from '../lib/errors';
 import { freezeTeachers } from './backbone-bench';
+import { benchRecord, writeRecordFile } from './record';
 import { epochBatches, timeSteps } from './steps';
 
 const USAGE = `usage: node dist/bench/profile-step.js [options]
@@ -110,7 +110,11 @@ async function main(): Promise<void> {
       ...perStep.slice(0, 25).map(k => `${k.name.padEnd(32)}${k.count.toFixed(0).padStart(13)}   ${k.ms === null ? '-' : k.ms.toFixed(1).padStart(7)}`),
     ];
     process.stdout.write(lines.join('\n') + '\n');
-    if (o.out) fs.writeFileSync(o.out, JSON.stringify(result, null, 1));
+    if (o.out) {
+      // With the machine's load and the commit: a profile is read as shares of one step, on a machine that may be shared.
+      const { node, cpus, cpuModel, loadAverage, gitCommit, at } = benchRecord('profile-step', {}, []);
+      writeRecordFile(o.out, { ...result, node, cpus, cpuModel, loadAverage, gitCommit, at });
+    }
   } finally {
     disposeTeachers(teachers);
     model.dispose();
