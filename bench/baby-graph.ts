@@ -1,4 +1,4 @@
-import type { CsrMatrix } from '../lib/engine/csr';
+import { CsrMatrix, csrFromEdges } from '../lib/engine/csr';
 import { Rng } from '../lib/engine/random';
 
 /** Training interactions of the baby-scale preset's split (its graph has twice as many directed edges). */
@@ -16,14 +16,5 @@ export function babyGraph(rng: Rng, interactions = 239348): CsrMatrix {
     const u = rng.int(users), i = users + rng.int(items);
     src[2 * e] = u; dst[2 * e] = i; src[2 * e + 1] = i; dst[2 * e + 1] = u;
   }
-  const indptr = new Int32Array(n + 1);
-  for (const r of dst) indptr[r + 1]++;
-  for (let r = 0; r < n; r++) indptr[r + 1] += indptr[r];
-  const next = indptr.slice(0, n), indices = new Int32Array(src.length), values = new Float32Array(src.length);
-  for (let e = 0; e < src.length; e++) {
-    const at = next[dst[e]]++;
-    indices[at] = src[e];
-    values[at] = 1 / Math.sqrt((indptr[dst[e] + 1] - indptr[dst[e]]) * (indptr[src[e] + 1] - indptr[src[e]]));
-  }
-  return { numRows: n, numCols: n, indptr, indices, values };
+  return csrFromEdges(n, n, dst, src, (e, degree) => 1 / Math.sqrt(degree(dst[e]) * degree(src[e])));
 }

@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../lib/engine/backend';
-import type { CsrMatrix } from '../lib/engine/csr';
+import { CsrMatrix, csrFromEdges } from '../lib/engine/csr';
 import { K, run } from '../lib/engine/graph-kernels';
 import { sddmm, segmentSoftmax, spmm, spmmWeighted } from '../lib/engine/graph-ops';
 import {
@@ -20,6 +20,10 @@ import { KernelThread } from '../lib/engine/kernel-thread';
 import { Rng } from '../lib/engine/random';
 import { SparseMatrix } from '../lib/engine/sparse-matrix';
 import { resolveWasmFile } from '../lib/engine/wasm-module';
+
+/** The CSR matrix of these edges with random values in [0.05, 1.05). */
+const randomValued = (rows: number, cols: number, dst: number[], src: number[], rng: Rng): CsrMatrix =>
+  csrFromEdges(rows, cols, dst, src, () => 0.05 + rng.next());
 
 /**
  * Users then items, each interaction stored both ways (rows are targets), values 1/sqrt(deg deg),
@@ -33,21 +37,9 @@ function userItemGraph(rng: Rng, users: number, items: number, interactions: num
     const i = users + (rng.next() < 0.3 ? rng.int(Math.max(1, items >> 4)) : rng.int(items));
     src.push(u, i); dst.push(i, u);
   }
-  return csrFromEdges(n, n, dst, src, rng);
+  return randomValued(n, n, dst, src, rng);
 }
 
-function csrFromEdges(rows: number, cols: number, dst: number[], src: number[], rng: Rng): CsrMatrix {
-  const indptr = new Int32Array(rows + 1);
-  for (const r of dst) indptr[r + 1]++;
-  for (let r = 0; r < rows; r++) indptr[r + 1] += indptr[r];
-  const next = indptr.slice(0, rows), indices = new Int32Array(src.length), values = new Float32Array(src.length);
-  for (let e = 0; e < src.length; e++) {
-    const at = next[dst[e]]++;
-    indices[at] = src[e];
-    values[at] = 0.05 + rng.next();
-  }
-  return { numRows: rows, numCols: cols, indptr, indices, values };
-}
 
 const randn = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed);
 
@@ -123,10 +115,10 @@ describe('engine graph kernels on threads', function () {
     { name: 'user x item matrix, 900 x 400', make: rng => {
       const dst: number[] = [], src: number[] = [];
       for (let e = 0; e < 9000; e++) { dst.push(rng.int(900)); src.push(rng.int(400)); }
-      return csrFromEdges(900, 400, dst, src, rng);
+      return randomValued(900, 400, dst, src, rng);
     }, widths: [20, 1] },
-    { name: 'two rows', make: rng => csrFromEdges(2, 5, [0, 1, 1, 0], [4, 0, 3, 2], rng), widths: [16] },
-    { name: 'no edges', make: rng => csrFromEdges(6, 6, [], [], rng), widths: [8] },
+    { name: 'two rows', make: rng => randomValued(2, 5, [0, 1, 1, 0], [4, 0, 3, 2], rng), widths: [16] },
+    { name: 'no edges', make: rng => randomValued(6, 6, [], [], rng), widths: [8] },
   ];
   for (const c of cases) {
     it(`${c.name}: the same bits on 2 and 3 threads as on 1, forward and gradients`, () => {
