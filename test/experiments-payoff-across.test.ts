@@ -121,6 +121,24 @@ describe('the payoff figure over several results folders (ckd payoff)', function
     assert.match(payoffAcrossMarkdown(r), /\| vbpr · tiny-few · full-short protocol \| full-short grid's \| 2 \|/);
   });
 
+  it('decides the registered predictions only where the second axis\'s data sets are read, and keeps them open while points are missing', () => {
+    assert.equal(payoffAcross([dirs['tiny-few']], preset).verdicts, undefined);
+    // The same records under the name of the second axis's weakest data set.
+    const weak = path.join(root, 'payoff-weak-ids');
+    fs.mkdirSync(weak, { recursive: true });
+    const text = fs.readFileSync(path.join(dirs['tiny-few'], 'store.jsonl'), 'utf8');
+    assert.ok(text.includes('"name":"tiny-few"'));
+    fs.writeFileSync(path.join(weak, 'store.jsonl'), text.split('"name":"tiny-few"').join('"name":"weak-ids"'));
+    const r = payoffAcross([weak], preset);
+    assert.deepEqual(r.verdicts!.map(v => v.id), ['P1', 'P2', 'P3', 'P4', 'P5', 'P6']);
+    // P1-P5 need default or strong-ids; P6's EgoGCN case needs weak-ids only, and fails the whole prediction if it fails.
+    for (const v of r.verdicts!.slice(0, 5)) assert.equal(v.verdict, 'open', `${v.id}: ${v.detail}`);
+    const p6 = r.verdicts![5];
+    assert.equal(p6.verdict, /egogcn on weak-ids: [^;]*does not help/.test(p6.detail) ? 'fails' : 'open', p6.detail);
+    assert.match(r.verdicts![0].detail, /vbpr: waits for default, strong-ids/);
+    assert.match(payoffAcrossMarkdown(r), /\| P1 \| converged teachers: gain weak-ids > default > strong-ids, on VBPR and on EgoGCN \| open \|/);
+  });
+
   it('writes payoff.md and payoff.html', async () => {
     const out = path.join(root, 'figure');
     const w = await writePayoffAcross(payoffAcross([dirs['tiny-few'], dirs['tiny-many']], preset), out);

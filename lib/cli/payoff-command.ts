@@ -5,7 +5,7 @@ import { CommandSpec, parseArgs, stringOpt } from './args';
 
 export const payoffSpec: CommandSpec = {
   name: 'payoff',
-  summary: 'Draw the payoff figure over several results folders: CKD\'s fused gain against its teachers\' quality (teachers stopped after 5-40 epochs, or converged), one series per backbone and data set, each labelled with the data set\'s BPR-MF / plain fused Recall@20; missing points listed as missing.',
+  summary: 'Draw the payoff figure over several results folders: CKD\'s fused gain against its teachers\' quality (teachers stopped after 5-40 epochs, or converged), one series per backbone and data set, each labelled with the data set\'s BPR-MF / plain fused Recall@20; missing points listed as missing. Where weak-ids or strong-ids is among the data sets read, it also decides the registered predictions P1-P6 (docs/prediction-payoff.md) from the points: holds, fails, or open until every planned seed of the points it needs is recorded.',
   usage: 'ckd payoff RESULTS_DIR[@PRESET]... [--out DIR] [--preset payoff|full]   (e.g. results/full-short-default@full-short: that grid\'s CKD with its own teachers, as a series of its own)',
   positionals: 64,
   options: [

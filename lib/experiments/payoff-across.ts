@@ -16,6 +16,7 @@ import * as path from 'path';
 import { CkdError } from '../errors';
 import { FigureSpec, findChromium, writeFigureHtml, writeFigurePng } from './figures';
 import { MissingPayoffPoint, PayoffPoint, SeedMean, payoffFigure, payoffPrecondition, payoffState, payoffTable } from './payoff';
+import { PAYOFF_AXIS, PredictionVerdict, payoffVerdictTable, payoffVerdicts } from './payoff-predictions';
 import { Provenance } from './provenance';
 import { PRESETS, PRESET_NAMES, ReproducePreset, presetByName } from './reproduce-plan';
 import type { ReproductionView } from './reproduce';
@@ -45,6 +46,8 @@ export interface PayoffAcross {
   missing: MissingPayoffPoint[];
   /** Per data set and backbone: BPR-MF, plain fused and the IDs' share. */
   preconditions: ResultTable;
+  /** The registered predictions P1-P6, where the second axis's data sets (weak-ids, strong-ids) are read. */
+  verdicts?: PredictionVerdict[];
   provenance: Provenance[];
 }
 
@@ -139,8 +142,10 @@ export function payoffAcross(sources: readonly (string | PayoffSource)[], preset
       if (prov) provenance.set(`${prov.gitCommit}:${prov.backend}:${prov.dataset.fingerprint}`, prov);
     }
   }
+  const secondAxis = datasets.some(d => d.name === PAYOFF_AXIS.weak || d.name === PAYOFF_AXIS.strong);
   return {
     sources: given, datasets, points, missing, provenance: [...provenance.values()],
+    ...(secondAxis ? { verdicts: payoffVerdicts(points, preset.payoff.teacherEpochs) } : {}),
     preconditions: {
       title: 'The data sets\' precondition: how much the IDs alone rank',
       columns: ['data set', 'backbone', 'BPR-MF R@20', 'seeds', 'plain fused R@20', 'seeds', 'BPR-MF / plain'],
@@ -160,7 +165,12 @@ export function payoffAcrossMarkdown(r: PayoffAcross): string {
   const sets = r.datasets.map(d => `\`${d.name}\` (fingerprint ${d.fingerprint}; ${d.folders.join(', ')}; preset ${d.preset})`);
   const head = `Read ${r.sources.map(s => s.dir).join(', ')}: ${sets.length ? sets.join('; ') : 'no records'}. ` +
     `${r.points.length} points drawn, ${r.missing.length} missing (no seed recorded yet).\n\n`;
-  return head + [r.preconditions, payoffTable(r.points, r.missing)].map(t => renderMarkdown(t)).join('\n');
+  return head + payoffAcrossTables(r).map(t => renderMarkdown(t)).join('\n');
+}
+
+/** The tables of payoff.md and the report: preconditions, points, and the predictions' verdicts where decided on these data sets. */
+function payoffAcrossTables(r: PayoffAcross): ResultTable[] {
+  return [r.preconditions, payoffTable(r.points, r.missing), ...(r.verdicts ? [payoffVerdictTable(r.verdicts)] : [])];
 }
 
 export interface WrittenPayoff { markdown: string; report: string; figure?: string; png?: string }
@@ -177,8 +187,7 @@ export async function writePayoffAcross(r: PayoffAcross, dir: string): Promise<W
       { kind: 'text', text: payoffAcrossMarkdown(r).split('\n')[0] },
       ...(figure ? [{ kind: 'figure' as const, figure, caption: 'One line per backbone (dash) and data set (colour); each point: CKD with teachers stopped after a budget of epochs (or converged), mean over seeds; bars: 95% t interval over seeds. The legend gives each data set\'s BPR-MF / plain fused Recall@20.' }]
         : [{ kind: 'text' as const, text: 'No point has a recorded seed yet.' }]),
-      { kind: 'table', table: r.preconditions },
-      { kind: 'table', table: payoffTable(r.points, r.missing) },
+      ...payoffAcrossTables(r).map(table => ({ kind: 'table' as const, table })),
     ],
     provenance: r.provenance,
   });

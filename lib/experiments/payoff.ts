@@ -40,6 +40,8 @@ export interface PayoffPoint {
   /** CKD's fused gain over plain, percent of plain, and its 95% interval. */
   gain: number;
   ci: [number, number];
+  /** Two-sided paired t-test over seeds of CKD's against plain's fused Recall@20 (NaN with one seed). */
+  p: number;
   /** BPR-MF / plain fused test Recall@20 on this data set (payoffIdShare), where both are recorded. */
   idShare?: number;
 }
@@ -109,7 +111,7 @@ export function payoffState(v: ReproductionView, dataset?: string, protocol?: st
       points.push({
         ...where, ...budgetField, seeds: a.length, seedsPlanned,
         teacherRatio: ratios.reduce((s, x) => s + x, 0) / ratios.length,
-        gain: pct(t.meanDiff), ci: [pct(t.ci95[0]), pct(t.ci95[1])],
+        gain: pct(t.meanDiff), ci: [pct(t.ci95[0]), pct(t.ci95[1])], p: t.p,
         ...(idShare !== undefined ? { idShare } : {}),
       });
     }
