@@ -62,6 +62,17 @@ EXPORT void copy_columns(const float *x, float *y, i32 rows, i32 ncols, i32 begi
   }
 }
 
+/* Columns [begin, begin + w) of y (rows x ncols) = x (rows x w): one part of a column concatenation. */
+EXPORT void place_columns(const float *x, float *y, i32 rows, i32 w, i32 ncols, i32 begin) {
+  for (i32 r = 0; r < rows; r++) {
+    const float *src = x + r * w;
+    float *dst = y + r * ncols + begin;
+    i32 j = 0;
+    for (; j + 4 <= w; j += 4) wasm_v128_store(dst + j, wasm_v128_load(src + j));
+    for (; j < w; j++) dst[j] = src[j];
+  }
+}
+
 /* out[t] = sum_k U[users[t], k] * (I[a[t], k] - I[b[t], k]), summed in k order (the order of
  * tfjs-backend-wasm's Sum), four triples at a time so that their add chains overlap. */
 EXPORT void triple_margins(const float *U, const float *I, const i32 *users, const i32 *a, const i32 *b,

@@ -80,6 +80,18 @@ describe('engine fixed-matrix products on threads (FixedGemm)', () => {
     tf.dispose([...parts, dy, ...ours, ...stock]);
   });
 
+  it('concatColumns runs the concatenation kernel, not tfjs\'s Concat, and refuses parts of unequal rows', async () => {
+    const rng = new Rng('concat-kernel');
+    const parts = [[9, 64], [9, 0], [9, 7]].map(([r, c]) => tf.tensor2d(randArray(rng, r * c), [r, c]));
+    const info = await tf.profile(() => { tf.dispose(concatColumns(parts)); });
+    const names = info.kernels.map(k => k.name);
+    assert.ok(names.includes('CkdConcatColumns') && !names.includes('Concat'), names.join(', '));
+    assert.ok(sameBits(tf.tidy(() => concatColumns(parts).dataSync()), tf.tidy(() => tf.concat(parts, 1).dataSync())));
+    const short = tf.zeros([8, 3]) as tf.Tensor2D;
+    assert.throws(() => concatColumns([parts[0], short]), /cannot put float32 \[9,64\], float32 \[8,3\] side by side/);
+    tf.dispose([...parts, short]);
+  });
+
   it('tripleMarginsKernel: the bits of gather, subtract, multiply and sum on wasm; bad indices refused', () => {
     const rng = new Rng('triples');
     const [U, I, d, n] = [31, 17, 24, 103];

@@ -249,6 +249,7 @@ describe('engine graph ops', function () {
     const n8 = put(new Float32Array(19 * 16).fill(0.25)), c8 = put(new Float32Array(6 * 16));
     dense.gather_transpose(x, ix, y, 6, d, d);
     dense.copy_columns(x, y, 6, d, 3, 5);
+    dense.place_columns(x, y, 6, 5, d, 3);
     dense.triple_margins(x, x, ix, ix, ix, 6, d, e);
     gemm.gemm_nn_rowmajor(x, 6, d, n8, 16, c8);
     adam.adam_update(x, x, x, x, y, y, y, 6 * d, 0.9, 0.1, 0.999, 0.001, 0.5, 0.5, 1e-7, -0.01);

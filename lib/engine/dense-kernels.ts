@@ -21,6 +21,11 @@ export const MATMUL = 'CkdMatMul';
 export const TRIPLE_MARGINS = 'CkdTripleMargins';
 /** CkdColumns {x} {begin, size}: columns [begin, begin + size) of a float32 matrix (tfjs's column slice is slow on wasm). */
 export const COLUMNS = 'CkdColumns';
+/**
+ * CkdConcatColumns {p0, p1, ...} {count}: [P0 | P1 | ...], float32 matrices with equal rows side by
+ * side (tfjs-backend-wasm concatenates columns in JavaScript, row by row).
+ */
+export const CONCAT_COLUMNS = 'CkdConcatColumns';
 
 let registered = false;
 
@@ -65,6 +70,22 @@ function registerDenseKernels(): void {
     }
     const out = c.output([rows, size], 'float32');
     c.exports.copy_columns(c.input(x), out.ptr, rows, ncols, begin, size);
+    return out.info;
+  });
+  registerProjectKernel(CONCAT_COLUMNS, 'dense', (c, { inputs, attrs }): TensorInfo => {
+    const { count } = attrs as unknown as { count: number };
+    const parts = Array.from({ length: count }, (_, k) => inputs[`p${k}`]!);
+    const rows = parts[0].shape[0];
+    if (parts.some(p => p.shape.length !== 2 || p.dtype !== 'float32' || p.shape[0] !== rows)) {
+      throw new Error(`concatColumns: cannot put ${parts.map(p => `${p.dtype} [${p.shape}]`).join(', ')} side by side (float32 matrices, equal rows)`);
+    }
+    const total = parts.reduce((s, p) => s + p.shape[1], 0);
+    const out = c.output([rows, total], 'float32');
+    let at = 0;
+    for (const p of parts) {
+      c.exports.place_columns(c.input(p), out.ptr, rows, p.shape[1], total, at);
+      at += p.shape[1];
+    }
     return out.info;
   });
   registerProjectKernel(MATMUL, 'gemm', (c, { inputs }): TensorInfo => {
@@ -113,12 +134,14 @@ export function columns(x: tf.Tensor2D, begin: number, size: number): tf.Tensor2
 }
 
 /**
- * tf.concat(parts, 1) with its gradient taken by the columns kernel: tfjs's gradient splits dy
- * with SplitV, which runs as column slices on wasm (~5 ms for a 7,050 x 192 matrix; ~1 ms here).
+ * tf.concat(parts, 1) by the concatenation kernel, with its gradient taken by the columns kernel:
+ * tfjs's gradient splits dy with SplitV, which runs as column slices on wasm (~5 ms for a
+ * 7,050 x 192 matrix; ~1 ms here). Copies only: the same values as tf.concat.
  */
 const concatOps = new Map<string, (...parts: tf.Tensor2D[]) => tf.Tensor2D>();
 export function concatColumns(parts: tf.Tensor2D[]): tf.Tensor2D {
-  if (!projectKernelsActive()) return tf.concat(parts, 1);
+  registerDenseKernels();
+  if (!projectKernelsActive() || parts.length === 0) return tf.concat(parts, 1);
   const widths = parts.map(p => p.shape[1]);
   const key = widths.join(',');
   let op = concatOps.get(key);
@@ -126,7 +149,7 @@ export function concatColumns(parts: tf.Tensor2D[]): tf.Tensor2D {
     op = tf.customGrad((...args: unknown[]) => {
       const xs = args.slice(0, widths.length) as tf.Tensor2D[];
       return {
-        value: tf.concat(xs, 1),
+        value: tf.engine().runKernel(CONCAT_COLUMNS, Object.fromEntries(xs.map((x, k) => [`p${k}`, x])), { count: xs.length } as unknown as NamedAttrMap) as tf.Tensor2D,
         gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
           let at = 0;
           return widths.map(w => { const g = columns(dy as tf.Tensor2D, at, w); at += w; return g; });
