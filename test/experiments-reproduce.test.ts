@@ -130,6 +130,13 @@ describe('run cells and the report', function () {
     const fused = t.ckdVsPlain.rows.find(r => r[1] === 'fused')!;
     const outcomes = store.records().map(r => outcomeOf(r, data.name));
     assert.deepStrictEqual(ckdAgainstPlain(outcomes, ['vbpr']).rows[0], fused);
+    // A seed with plain but no CKD yet stays out of the comparison: means over the seeds both have.
+    const multimodal = (o: typeof outcomes[number]) => (o.mode ?? 'multimodal') === 'multimodal';
+    const withoutCkd2 = outcomes.filter(o => !(o.model === 'vbpr' && o.method === 'ckd' && o.variant === 'ckd' && o.seed === 2 && multimodal(o)));
+    const row = ckdAgainstPlain(withoutCkd2, ['vbpr']).rows[0];
+    const plain1 = outcomes.find(o => o.model === 'vbpr' && o.method === 'plain' && multimodal(o) && o.seed === 1)!.test.all!.recall[20];
+    assert.strictEqual(row[2], plain1);
+    assert.strictEqual(row[5], 1);
     // ckd compare reads arms straight from the store.
     const ckdArm = readArm(`${store.file}#model=vbpr,method=ckd`);
     assert.deepStrictEqual(ckdArm.map(r => r.seed).sort(), [1, 2]);

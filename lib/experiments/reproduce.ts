@@ -136,9 +136,14 @@ export function ckdAgainstPlain(outcomes: readonly RunOutcome[], models: readonl
   const rows: CellValue[][] = [];
   const multimodal = (r: RunOutcome) => (r.mode ?? 'multimodal') === 'multimodal';
   for (const model of models) {
-    const plain = outcomes.filter(r => r.model === model && r.method === 'plain' && multimodal(r));
-    const ckd = outcomes.filter(r => r.model === model && r.method === 'ckd' && r.variant === variant && multimodal(r));
-    if (plain.length === 0 && ckd.length === 0) continue;
+    const allPlain = outcomes.filter(r => r.model === model && r.method === 'plain' && multimodal(r));
+    const allCkd = outcomes.filter(r => r.model === model && r.method === 'ckd' && r.variant === variant && multimodal(r));
+    if (allPlain.length === 0 && allCkd.length === 0) continue;
+    // Paired by seed: a grid under way may have plain for a seed whose CKD is still to come, and a
+    // mean over other seeds would move the gain by the seeds' spread, not by CKD.
+    const shared = new Set(allCkd.map(r => r.seed).filter(seed => allPlain.some(r => r.seed === seed)));
+    const plain = shared.size ? allPlain.filter(r => shared.has(r.seed)) : allPlain;
+    const ckd = shared.size ? allCkd.filter(r => shared.has(r.seed)) : allCkd;
     for (const mask of ['all', 'text', 'visual'] as const) {
       const a = ckd.map(r => ({ seed: r.seed, value: r.test[mask]!.recall[20] }));
       const b = plain.map(r => ({ seed: r.seed, value: r.test[mask]!.recall[20] }));
@@ -155,7 +160,7 @@ export function ckdAgainstPlain(outcomes: readonly RunOutcome[], models: readonl
     title: variant === 'ckd' ? 'CKD against the plain backbone: test Recall@20' : `CKD (${variant.replace(/_/g, ' ')}) against the plain backbone: test Recall@20`,
     columns, formats, rows,
     notes: [
-      'plain / ckd: mean over seeds; fused = all modalities; a channel = the other modality replaced by its mean at inference',
+      'plain / ckd: mean over the seeds both have (all of each while they share none); fused = all modalities; a channel = the other modality replaced by its mean at inference',
       'p seeds: two-sided paired t-test over seeds (needs 2 or more); p users: two-sided paired t-test over test users, each user\'s Recall@20 averaged over seeds',
     ],
   };
