@@ -100,6 +100,20 @@ describe('experiments: Table 1', () => {
     assert.ok(Number.isNaN(gb[col('R@20 ours')] as number), 'no runs: NaN');
   });
 
+  it('takes gain% over the seeds both rows have, as a grid under way has them', () => {
+    // Seed 4 has a backbone run far above the others and no CKD run yet: it must not move the gain.
+    const midGrid = table1([...RUNS, run('vbpr', 'plain', 4, { all: 0.090 })]);
+    const c = midGrid.rows.find(r => r[0] === 'VBPR' && r[1] === 'ckd')!;
+    const oursCkd = (0.050 + 0.051 + 0.053) / 3;
+    assert.ok(Math.abs((c[col('gain% ours')] as number) - 100 * (oursCkd - 0.041) / 0.041) < 1e-9);
+    const b = midGrid.rows.find(r => r[0] === 'VBPR' && r[1] === 'backbone')!;
+    assert.ok(Math.abs((b[col('R@20 ours')] as number) - (0.041 * 3 + 0.090) / 4) < 1e-12, 'the row itself keeps every seed');
+    // Sharing no seed, the rows are compared whole.
+    const apart = table1([...RUNS.filter(r => !(r.method === 'plain' && (r.mode ?? 'multimodal') === 'multimodal')), run('vbpr', 'plain', 9, { all: 0.040 })]);
+    const ca = apart.rows.find(r => r[0] === 'VBPR' && r[1] === 'ckd')!;
+    assert.ok(Math.abs((ca[col('gain% ours')] as number) - 100 * (oursCkd - 0.040) / 0.040) < 1e-9);
+  });
+
   it('marks the suspect paper cells', () => {
     assert.match(String(row('gb')[col('note')]), /N@20 printed 0.0022 \(likely 0.022\)/);
     assert.ok(t.notes.some(n => n.includes('Table 1 VBPR+GB baby ndcg@20 printed 0.0022')));
@@ -175,5 +189,10 @@ describe('experiments: Tables 2 and 3', () => {
     assert.strictEqual(t.rows[2][col('n')], 0, 'no runs of without_reweight');
     assert.ok(Number.isNaN(full[col('p')] as number));
     assert.ok(Number.isFinite(wog[col('p')] as number));
+    const oursCkd = (0.050 + 0.051 + 0.053) / 3;
+    assert.ok(Math.abs((wog[col('drop% ours')] as number) - 100 * (0.047 - oursCkd) / oursCkd) < 1e-9);
+    // A full-CKD seed without its ablation yet stays out of drop%.
+    const mid = table3([...RUNS, run('vbpr', 'ckd', 4, { all: 0.2 })]);
+    assert.ok(Math.abs((mid.rows[1][col('drop% ours')] as number) - 100 * (0.047 - oursCkd) / oursCkd) < 1e-9);
   });
 });

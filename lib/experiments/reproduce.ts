@@ -28,7 +28,7 @@ import { payoffFigure, payoffState, payoffTable } from './payoff';
 import { walkLearningRates, walkSummary } from './lr-search';
 import { HistorySeries, historyFigure } from './series-figure';
 import { pairedTTestOverSeeds, pairedTestOverUsers, summarize } from './summary';
-import { CellValue, ColumnFormat, ResultTable, RunOutcome, convergenceFlag, renderMarkdown, table1, table2, table3 } from './tables';
+import { CellValue, ColumnFormat, ResultTable, RunOutcome, convergenceFlag, onSharedSeeds, renderMarkdown, table1, table2, table3 } from './tables';
 import { EpochRecord } from '../train/trainer';
 import { MethodName } from '../methods/registry';
 import { TRAIN_MODES, TrainMode } from '../models/backbone';
@@ -139,11 +139,7 @@ export function ckdAgainstPlain(outcomes: readonly RunOutcome[], models: readonl
     const allPlain = outcomes.filter(r => r.model === model && r.method === 'plain' && multimodal(r));
     const allCkd = outcomes.filter(r => r.model === model && r.method === 'ckd' && r.variant === variant && multimodal(r));
     if (allPlain.length === 0 && allCkd.length === 0) continue;
-    // Paired by seed: a grid under way may have plain for a seed whose CKD is still to come, and a
-    // mean over other seeds would move the gain by the seeds' spread, not by CKD.
-    const shared = new Set(allCkd.map(r => r.seed).filter(seed => allPlain.some(r => r.seed === seed)));
-    const plain = shared.size ? allPlain.filter(r => shared.has(r.seed)) : allPlain;
-    const ckd = shared.size ? allCkd.filter(r => shared.has(r.seed)) : allCkd;
+    const { a: ckd, b: plain } = onSharedSeeds(allCkd, allPlain);
     for (const mask of ['all', 'text', 'visual'] as const) {
       const a = ckd.map(r => ({ seed: r.seed, value: r.test[mask]!.recall[20] }));
       const b = plain.map(r => ({ seed: r.seed, value: r.test[mask]!.recall[20] }));
