@@ -42,6 +42,30 @@ describe('reproduction plan', () => {
     assert.throws(() => shardCells(cells, 3, 3), /not a valid shard/);
   });
 
+  it('plans the quick preset\'s teachers under their own protocol, and every CKD cell finds them', () => {
+    const cells = planCells(PRESETS.quick, 'fp');
+    const keys = cells.map(c => configKey(c.cell));
+    assert.strictEqual(cells.length, 16);
+    const teacher = (model: string, mode: string) => cells.find(c => c.cell.model === model && c.cell.mode === mode)!.cell;
+    assert.deepStrictEqual(
+      [teacher('vbpr', 'text-only').train.lr, teacher('vbpr', 'visual-only').train.lr, teacher('egogcn', 'text-only').train.lr, teacher('egogcn', 'visual-only').train.lr],
+      [1e-3, 5e-4, 1e-3, 1e-3]);
+    assert.deepStrictEqual({ ...teacher('vbpr', 'text-only').train, lr: 0, seed: 0 }, { lr: 0, seed: 0, epochs: 200, batchSize: 1024, evalEvery: 5, patience: 4, ndcg: 'standard' });
+    for (const c of cells) {
+      if (c.cell.mode === 'multimodal') assert.deepStrictEqual([c.cell.train.epochs, c.cell.train.lr, c.cell.train.evalEvery], [10, 1e-3, 1], 'students keep 10 epochs');
+      if (c.cell.method !== 'ckd') continue;
+      for (const t of Object.values(teacherCells(c.cell))) {
+        const at = keys.indexOf(configKey(t));
+        assert.ok(at >= 0 && at < cells.indexOf(c), `${c.group}: its teacher is the planned uni-modal cell, before it`);
+      }
+    }
+    // The first releases' quick preset is reachable by name: every cell at most 10 epochs, teachers included.
+    const short = planCells(PRESETS['quick-short'], 'fp');
+    assert.strictEqual(short.length, 16);
+    assert.ok(short.every(c => c.cell.train.epochs === 10 && c.cell.train.lr === 1e-3 && c.cell.teacherTrain === undefined && c.cell.teacherLr === undefined));
+    assert.strictEqual(short.filter(c => keys.includes(configKey(c.cell))).length, 16 - 4 - 6, 'only the students without teachers are shared');
+  });
+
   it('sections are subsets of the preset', () => {
     const all = new Set(planCells(PRESETS.quick, 'fp').map(c => configKey(c.cell)));
     for (const s of SECTIONS) {

@@ -153,7 +153,7 @@ function fusedOrOwn(t: RunRecord): number {
 
 /** The plain multimodal cell of the same backbone, seed and settings as a CKD cell. */
 function plainOf(c: RunCell): RunCell {
-  const { teacherLr: _lr, teacherEpochs: _e, ...rest } = c;
+  const { teacherLr: _lr, teacherEpochs: _e, teacherTrain: _t, ...rest } = c;
   return { ...rest, method: 'plain', methodOptions: {} };
 }
 

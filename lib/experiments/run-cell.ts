@@ -60,7 +60,16 @@ export interface RunCell {
    * the payoff experiment varies the teachers' quality. Absent otherwise.
    */
   teacherEpochs?: number;
+  /**
+   * A CKD cell's teachers' trainer settings where they differ from the student's (the quick
+   * preset trains its teachers to convergence and its students for a few epochs). Absent
+   * otherwise, so earlier cells keep their keys.
+   */
+  teacherTrain?: TeacherTraining;
 }
+
+/** A teacher's trainer settings apart from its seed (the student's) and learning rate (teacherLr). */
+export type TeacherTraining = Omit<CellTraining, 'seed' | 'lr'>;
 
 export interface CellMetrics { recall20: number; ndcg20: number; precision20: number }
 
@@ -119,6 +128,7 @@ export function makeRunCell(o: Omit<RunCell, 'kind' | 'methodOptions' | 'probe' 
   if (Object.keys(params).length > 0) cell.params = params as Record<string, number>;
   if (o.teacherLr && o.method === 'ckd') cell.teacherLr = { ...o.teacherLr };
   if (o.teacherEpochs !== undefined && o.method === 'ckd') cell.teacherEpochs = o.teacherEpochs;
+  if (o.teacherTrain && o.method === 'ckd') cell.teacherTrain = { ...o.teacherTrain };
   return cell;
 }
 
@@ -126,8 +136,9 @@ export function makeRunCell(o: Omit<RunCell, 'kind' | 'methodOptions' | 'probe' 
 export function teacherCells(cell: RunCell): Record<Modality, RunCell> {
   const out = {} as Record<Modality, RunCell>;
   for (const m of MODALITIES) {
-    const { teacherLr, teacherEpochs, ...rest } = cell;
-    const train = { ...cell.train, lr: teacherLr?.[m] ?? cell.train.lr, epochs: teacherEpochs ?? cell.train.epochs };
+    const { teacherLr, teacherEpochs, teacherTrain, ...rest } = cell;
+    const own = { ...cell.train, ...teacherTrain };
+    const train = { ...own, lr: teacherLr?.[m] ?? cell.train.lr, epochs: teacherEpochs ?? own.epochs };
     out[m] = { ...rest, mode: teacherMode(m), method: 'plain', methodOptions: {}, train };
   }
   return out;
