@@ -16,6 +16,7 @@ import { FigureSpec, figureHtmlFragment, plotlyScriptTag, writeFigureHtml, write
 import { PROJECT_ROOT, Provenance, provenance } from './provenance';
 import { ReproducePreset, Section, presetByName, sectionCells } from './reproduce-plan';
 import { ReproductionView } from './reproduce';
+export { protocolText } from './reproduce';
 import { configKey } from './result-store';
 import { openResultsStore } from './results-folder';
 import { runOrReuseCell } from './run-cell';

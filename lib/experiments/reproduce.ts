@@ -339,9 +339,16 @@ export function lrSelectionTable(v: ReproductionView): ResultTable | undefined {
 /** The preset's training protocol in one or two sentences. */
 export function protocolText(p: ReproducePreset): string {
   const t = p.train;
-  const every = t.evalEvery === 1 ? 'every epoch' : `every ${t.evalEvery} epochs`;
   const lr = p.lrGrid ? `the learning rate of each backbone and mode selected on validation Recall@20 from {${p.lrGrid.join(', ')}}` : `learning rate ${t.lr}`;
-  return `Seeds ${p.seeds.join(', ')}${p.moreSeeds ? ` (plain and CKD: ${Object.entries(p.moreSeeds).map(([m, n]) => `${m} ${n}`).join(', ')} seeds)` : ''}; ${lr}; batch ${t.batchSize}; validation ${every}, stopping after ${t.patience} validations without a better Recall@20, at most ${t.epochs} epochs.`;
+  const teachers = p.teachers
+    ? ` Teachers (the uni-modal models): learning rate ${Object.entries(p.teachers.lr).map(([m, r]) => `${m} text ${r.text}, visual ${r.visual}`).join('; ')}; ${stopping(p.teachers.train)}.`
+    : '';
+  return `Seeds ${p.seeds.join(', ')}${p.moreSeeds ? ` (plain and CKD: ${Object.entries(p.moreSeeds).map(([m, n]) => `${m} ${n}`).join(', ')} seeds)` : ''}; ${lr}; batch ${t.batchSize}; ${stopping(t)}.${teachers}`;
+}
+
+function stopping(t: { evalEvery: number; patience: number; epochs: number }): string {
+  const every = t.evalEvery === 1 ? 'every epoch' : `every ${t.evalEvery} epochs`;
+  return `validation ${every}, stopping after ${t.patience} validations without a better Recall@20, at most ${t.epochs} epochs`;
 }
 
 function provenanceOf(done: RunRecord[], extra?: Provenance): Provenance[] {
