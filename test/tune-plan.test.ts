@@ -7,7 +7,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { PRESETS, shardCells } from '../lib/experiments/reproduce-plan';
+import { PRESETS, planCells, shardCells } from '../lib/experiments/reproduce-plan';
 import { ResultStore, configKey } from '../lib/experiments/result-store';
 import { CellMetrics, RunCell, RunCellResult, RunStore, teacherCells } from '../lib/experiments/run-cell';
 import { TuneSetup, planTune, readyToRun } from '../lib/tune/plan';
@@ -112,5 +112,16 @@ describe('tune plan', () => {
     const regs = search.map(c => c.cell.params?.reg ?? 1e-5);
     assert.strictEqual(new Set(regs).size, 2);
     for (const c of search) for (const t of Object.values(teacherCells(c.cell))) assert.deepStrictEqual(t.params, c.cell.params);
+  });
+
+  it('on the quick protocol, CKD cells train their teachers as the quick preset does: the same teacher cells', () => {
+    const plan = planTune(setup({ protocol: PRESETS.quick, seeds: 1 }), store);
+    const quick = new Set(planCells(PRESETS.quick, 'fp').map(p => configKey(p.cell)));
+    const ckd = plan.cells.filter(c => c.cell.method === 'ckd');
+    assert.ok(ckd.length > 0);
+    for (const c of ckd) {
+      assert.deepStrictEqual(c.cell.teacherLr, { text: 1e-3, visual: 5e-4 });
+      for (const t of Object.values(teacherCells(c.cell))) assert.ok(quick.has(configKey(t)), 'a quick preset teacher');
+    }
   });
 });

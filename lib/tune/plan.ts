@@ -115,6 +115,7 @@ export function planTune(setup: TuneSetup, store: RunStore = EMPTY_STORE): TuneP
   let teachers: Record<Modality, number> | undefined;
   if (setup.method === 'ckd') {
     if (setup.teacherLr) teachers = { ...setup.teacherLr };
+    else if (protocol.teachers?.lr[setup.model]) teachers = { ...protocol.teachers.lr[setup.model] };
     else if (protocol.lrGrid) {
       const text = rateOf('text-only');
       const visual = rateOf('visual-only');
@@ -130,6 +131,7 @@ export function planTune(setup: TuneSetup, store: RunStore = EMPTY_STORE): TuneP
     dataset: setup.dataset, model: setup.model, mode: 'multimodal', method, methodOptions: c.methodOptions,
     params: { ...params, ...c.params }, train: { ...protocol.train, lr: c.lr ?? student, seed },
     probe: protocol.probeModels.includes(setup.model), teacherLr: method === 'ckd' ? teachers : undefined,
+    teacherTrain: method === 'ckd' ? protocol.teachers?.train : undefined,
   });
 
   // Phase 2: the search, on the protocol's first seed.
