@@ -7,7 +7,7 @@ import { initEngine } from '../lib/engine/backend';
 import { readArm } from '../lib/experiments/compare-runs';
 import { provenance } from '../lib/experiments/provenance';
 import { PRESETS, ReproducePreset, SECTIONS, planCells, sectionCells, shardCells } from '../lib/experiments/reproduce-plan';
-import { ckdAgainstPlain, outcomeOf, reproductionTables, runPlan, writeReproductionReport } from '../lib/experiments/reproduce';
+import { ckdAgainstPlain, outcomeOf, protocolText, reproductionTables, runPlan, writeReproductionReport } from '../lib/experiments/reproduce';
 import { ResultStore, configKey } from '../lib/experiments/result-store';
 import { RunCell, RunCellResult, cellEvaluations, ckdVariant, runOrReuseCell, makeRunCell, teacherCells, teacherDir } from '../lib/experiments/run-cell';
 import { teacherFiles } from '../lib/methods/teacher-store';
@@ -64,6 +64,9 @@ describe('reproduction plan', () => {
     assert.strictEqual(short.length, 16);
     assert.ok(short.every(c => c.cell.train.epochs === 10 && c.cell.train.lr === 1e-3 && c.cell.teacherTrain === undefined && c.cell.teacherLr === undefined));
     assert.strictEqual(short.filter(c => keys.includes(configKey(c.cell))).length, 16 - 4 - 6, 'only the students without teachers are shared');
+    // The report and the notebooks say so.
+    assert.match(protocolText(PRESETS.quick), /at most 10 epochs\. Teachers \(the uni-modal models\): learning rate vbpr text 0\.001, visual 0\.0005; egogcn text 0\.001, visual 0\.001; validation every 5 epochs, stopping after 4 validations .* at most 200 epochs\.$/);
+    assert.doesNotMatch(protocolText(PRESETS['quick-short']), /Teachers/);
   });
 
   it('sections are subsets of the preset', () => {
