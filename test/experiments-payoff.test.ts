@@ -52,6 +52,9 @@ describe('when does CKD pay off: CKD with short-trained teachers', function () {
     }
     assert.strictEqual(payoffFigure(points)!.data.length, 1);
     assert.strictEqual(payoffTable(points).rows.length, 2);
+    assert.match(String(payoffTable(points).rows[0][6]), /^-?\d+\.\d to -?\d+\.\d$/);
+    // One seed has no interval: said so, not 'NaN to NaN'.
+    assert.strictEqual(payoffTable([{ ...points[0], seeds: 1, ci: [NaN, NaN] }]).rows[0][6], '- (one seed)');
     // Table 2's teachers are the grid's: two seeds, not the short-trained ones too.
     const t2 = reproductionTables(view).table2;
     assert.strictEqual(t2.rows.find(r => r[1] === 'teacher')![t2.columns.indexOf('n')], 2);

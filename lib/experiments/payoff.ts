@@ -219,12 +219,17 @@ export function payoffFigure(points: readonly PayoffPoint[], title = 'When does 
   };
 }
 
+/** A 95% interval as text; '-' where it has no width to show (one seed). */
+function ciText(ci: readonly [number, number]): string {
+  return Number.isFinite(ci[0]) && Number.isFinite(ci[1]) ? `${ci[0].toFixed(1)} to ${ci[1].toFixed(1)}` : '- (one seed)';
+}
+
 /** The figure's numbers, one row per point, then one per missing point (its numbers '-'). */
 export function payoffTable(points: readonly PayoffPoint[], missing: readonly MissingPayoffPoint[] = []): ResultTable {
   const seedsText = (done: number, planned: number) => (done < planned ? `${done} of ${planned}` : String(done));
   const rows: CellValue[][] = [
     ...points.map(p => [p.series, budgetCell(p), seedsText(p.seeds, p.seedsPlanned),
-      p.idShare ?? NaN, p.teacherRatio, p.gain, `${p.ci[0].toFixed(1)} to ${p.ci[1].toFixed(1)}`]),
+      p.idShare ?? NaN, p.teacherRatio, p.gain, ciText(p.ci)]),
     ...missing.map(m => [m.series, budgetCell(m), `missing (0 of ${m.seedsPlanned})`,
       NaN, NaN, NaN, '-']),
   ];
