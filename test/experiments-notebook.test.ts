@@ -2,7 +2,8 @@ import * as assert from 'assert';
 import * as path from 'path';
 import { writeDataset } from '../lib/data/loaders';
 import { DataError } from '../lib/errors';
-import { openDataset } from '../lib/experiments/notebook';
+import { openDataset, openReproduction } from '../lib/experiments/notebook';
+import { PROJECT_ROOT } from '../lib/experiments/provenance';
 import { synthesizeDataset } from '../lib/synth/synthesize';
 import { cleanupTmp, tmpDir } from './data-fixtures';
 
@@ -23,5 +24,19 @@ describe('experiments: the notebooks open their data', () => {
     const dir = tmpDir('ckd-notebook-');
     assert.throws(() => openDataset(dir), DataError);
     assert.throws(() => openDataset(path.join(dir, 'missing')), DataError);
+  });
+
+  it('reads relative data and results folders from the project folder, wherever the kernel runs', async () => {
+    const dir = writeDataset(synthesizeDataset('tiny', 1), path.join(tmpDir('ckd-notebook-'), 'tiny'), 'lattice');
+    const cwd = process.cwd();
+    process.chdir(path.join(PROJECT_ROOT, 'notebooks')); // where the tslab kernel runs
+    try {
+      const fromRoot = path.relative(PROJECT_ROOT, dir);
+      assert.strictEqual(openDataset(fromRoot).numUsers, synthesizeDataset('tiny', 1).numUsers);
+      const s = await openReproduction({ data: fromRoot, quick: true, out: 'results/some-folder' });
+      assert.strictEqual(s.outDir, path.join(PROJECT_ROOT, 'results', 'some-folder'));
+    } finally {
+      process.chdir(cwd);
+    }
   });
 });

@@ -28,10 +28,10 @@ export interface NotebookSession extends ReproductionView {
 }
 
 export interface OpenOptions {
-  /** A data folder (real Amazon data in LATTICE or MMRec layout); empty: the embedded default, generated once into data/default. */
+  /** A data folder (real Amazon data in LATTICE or MMRec layout), relative to the project folder or absolute; empty: the embedded default, generated once into data/default. */
   data?: string;
   quick: boolean;
-  /** Results folder; default results/<preset>-<data set name> (shared with `ckd reproduce`). */
+  /** Results folder, relative to the project folder or absolute; default results/<preset>-<data set name> (shared with `ckd reproduce`). */
   out?: string;
 }
 
@@ -41,15 +41,23 @@ export interface OpenOptions {
  */
 export function openDataset(data?: string): Dataset {
   const given = data !== undefined && data.trim() !== '';
-  const dir = given ? path.resolve(data) : path.join(PROJECT_ROOT, 'data', 'default');
+  const dir = given ? fromProject(data) : path.join(PROJECT_ROOT, 'data', 'default');
   if (!given && !fs.existsSync(dir)) writeDataset(synthesizeDataset('default', 1), dir, 'lattice');
   return loadDataset(dir, { warn: m => console.warn(`warning: ${m}`) });
+}
+
+/**
+ * A folder a notebook was given, relative to the project folder (or absolute): the kernel runs in
+ * notebooks/, but a reader names folders as `ckd` and the README do, from the project folder.
+ */
+export function fromProject(p: string): string {
+  return path.resolve(PROJECT_ROOT, p);
 }
 
 export async function openReproduction(o: OpenOptions): Promise<NotebookSession> {
   const data = openDataset(o.data);
   const preset: ReproducePreset = presetByName(o.quick ? 'quick' : 'full');
-  const outDir = path.resolve(o.out && o.out.trim() !== '' ? o.out : path.join(PROJECT_ROOT, 'results', `${preset.name}-${data.name}`));
+  const outDir = fromProject(o.out && o.out.trim() !== '' ? o.out : path.join('results', `${preset.name}-${data.name}`));
   const prov = provenance(data, await initEngine({ quiet: true }));
   const store = openResultsStore(outDir); // store.jsonl and any shards' files, merged
   const mostPop = await popularityBaseline(data, 'test', [20]);
