@@ -114,6 +114,13 @@ describe('experiments: Table 1', () => {
     assert.ok(Math.abs((ca[col('gain% ours')] as number) - 100 * (oursCkd - 0.040) / 0.040) < 1e-9);
   });
 
+  it('shows only the methods asked for (a preset\'s), the backbone and the teachers always', () => {
+    const t1 = table1(RUNS, { methods: ['plain', 'ckd'] });
+    assert.deepStrictEqual(t1.rows.map(r => `${r[0]} ${r[1]}`), ['VBPR backbone', 'VBPR ckd']);
+    const t2 = table2(RUNS, { methods: ['ckd'] });
+    assert.deepStrictEqual(t2.rows.map(r => r[1]), ['backbone', 'teacher', 'ckd']);
+  });
+
   it('marks the suspect paper cells', () => {
     assert.match(String(row('gb')[col('note')]), /N@20 printed 0.0022 \(likely 0.022\)/);
     assert.ok(t.notes.some(n => n.includes('Table 1 VBPR+GB baby ndcg@20 printed 0.0022')));

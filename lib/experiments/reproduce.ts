@@ -120,8 +120,8 @@ export function reproductionTables(v: ReproductionView): ReproductionTables {
     ...(v.preset.idBaseline ? [{ label: 'BPR-MF', runs: outcomes.filter(r => r.model === 'bprmf') }] : []),
   ];
   return {
-    table1: table1(outcomes, { ...opts, models: v.preset.tableModels, baselines }),
-    table2: table2(outcomes, { ...opts, models: v.preset.tableModels }),
+    table1: table1(outcomes, { ...opts, models: v.preset.tableModels, baselines, methods: v.preset.methods }),
+    table2: table2(outcomes, { ...opts, models: v.preset.tableModels, methods: v.preset.methods }),
     table3: table3(outcomes, { ...opts, models: v.preset.ablationModels }),
     ckdVsPlain: ckdAgainstPlain(outcomes, v.preset.tableModels),
     ...(v.preset.ckdCodeForm ? { ckdCodeFormVsPlain: ckdAgainstPlain(outcomes, v.preset.tableModels, 'ckd_code_form') } : {}),

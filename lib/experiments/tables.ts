@@ -81,6 +81,18 @@ export interface TableOptions {
   correctedPaper?: boolean;
   /** Table 1 only: rows of content-free baselines above the backbones (e.g. MostPop, BPR-MF), not in the paper. */
   baselines?: { label: string; runs: RunOutcome[] }[];
+  /**
+   * Tables 1 and 2: rows for these methods only (any spelling; the backbone and Table 2's teachers
+   * always stay), e.g. a preset's methods. Default: all of the paper's.
+   */
+  methods?: readonly string[];
+}
+
+/** The table's methods that `opts.methods` keeps (the backbone and the teachers always). */
+function methodRows<M extends string>(all: readonly M[], opts: TableOptions): M[] {
+  if (!opts.methods) return [...all];
+  const kept = new Set(opts.methods.map(m => paperMethodName(m) ?? m));
+  return all.filter(m => m === 'backbone' || m === 'teacher' || kept.has(m));
 }
 
 const SHORT: Record<Table1Metric, string> = { 'recall@20': 'R@20', 'ndcg@20': 'N@20', 'precision@20': 'P@20' };
@@ -224,7 +236,7 @@ export function table1(runs: readonly RunOutcome[], opts: TableOptions = {}): Re
   for (const model of ctx.models) {
     const base = runsOf(ctx, model, 'backbone');
     const basePaper = ctx.paperDs ? paperOr(() => paperTable1(model, 'backbone', ctx.paperDs!, 'recall@20', { corrected: opts.correctedPaper })) : NaN;
-    for (const method of TABLE1_METHODS) {
+    for (const method of methodRows(TABLE1_METHODS, opts)) {
       const mine = runsOf(ctx, model, method);
       const row: CellValue[] = [model, method];
       const marks: string[] = [];
@@ -287,7 +299,7 @@ export function table2(runs: readonly RunOutcome[], opts: TableOptions = {}): Re
   const rows: CellValue[][] = [];
   for (const model of ctx.models) {
     const base = runsOf(ctx, model, 'backbone');
-    for (const method of TABLE2_METHODS) {
+    for (const method of methodRows(TABLE2_METHODS, opts)) {
       const row: CellValue[] = [model, method];
       const used: RunOutcome[] = [];
       let n = Infinity;
