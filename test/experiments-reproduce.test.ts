@@ -173,6 +173,7 @@ describe('run cells and the report', function () {
     assert.throws(() => readArm(`${store.file}#model=mgcn,method=plain`), /no finished run matches/);
     const written = await writeReproductionReport(view, out, prov);
     const html = fs.readFileSync(written.report, 'utf8');
+    assert.match(html, /Of its 4 uni-modal runs \(the teachers\), 0 converged/, 'the report says whether the teachers converged');
     for (const s of ['Figure 1', 'Table 1', 'Table 2', 'Table 3', 'CKD against plain', 'gradient norm', 'sigmoid(-margin)', 'lambda_m']) {
       assert.ok(html.includes(s), `report has ${s}`);
     }

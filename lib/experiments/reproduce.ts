@@ -247,8 +247,12 @@ export async function writeReproductionReport(v: ReproductionView, dir: string, 
   const done = presetRecords(v);
   const tables = reproductionTables(v);
   const notConverged = done.filter(r => !cellConverged(r)).length;
+  const teachers = done.filter(r => r.config.mode !== 'multimodal' && r.config.method === 'plain');
+  const teachersText = teachers.length
+    ? ` Of its ${teachers.length} uni-modal runs (the teachers), ${teachers.filter(r => cellConverged(r)).length} converged; Figure 1 shows their validation curves.`
+    : '';
   const blocks: ReportBlock[] = [
-    { kind: 'text', text: `Preset ${v.preset.name} on data set '${v.dataset.name}' (fingerprint ${v.dataset.fingerprint}): ${done.length} of ${planned.length} cells finished${plan.waiting ? `, more waiting for their learning rate to be selected` : ''}; ${notConverged} of the finished cells did not converge (flagged in the cells table). ${protocolText(v.preset)} The paper's numbers are its Amazon ${paperColumn(v.dataset.name)} column${paperDatasetName(v.dataset.name) ? '' : ': a different data set, shown for the shape of the results, not for equality'}.` },
+    { kind: 'text', text: `Preset ${v.preset.name} on data set '${v.dataset.name}' (fingerprint ${v.dataset.fingerprint}): ${done.length} of ${planned.length} cells finished${plan.waiting ? `, more waiting for their learning rate to be selected` : ''}; ${notConverged} of the finished cells did not converge (flagged in the cells table).${teachersText} ${protocolText(v.preset)} The paper's numbers are its Amazon ${paperColumn(v.dataset.name)} column${paperDatasetName(v.dataset.name) ? '' : ': a different data set, shown for the shape of the results, not for equality'}.` },
     ...(tables.headline ? [{ kind: 'table' as const, table: tables.headline }] : []),
     { kind: 'heading', text: 'Figure 1: the pilot study' },
   ];
