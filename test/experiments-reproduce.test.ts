@@ -170,6 +170,9 @@ describe('run cells and the report', function () {
     assert.strictEqual(readArm(`${store.file}#model=vbpr,method=ckd,variant=without_generic`)[0].label, 'vbpr+ckd/without_generic');
     assert.strictEqual(readArm(`${store.file}#model=vbpr,method=plain,mode=text-only`).length, 2);
     assert.throws(() => readArm(`${store.file}#model=vbpr`), /store\.jsonl.*needs model= and method=/);
+    assert.strictEqual(readArm(`${store.file}#model=vbpr,method=ckd,lr=${preset.train.lr}`).length, 2, 'lr= keeps the runs at that rate');
+    assert.throws(() => readArm(`${store.file}#model=vbpr,method=ckd,lr=0.5`), /no finished run matches/);
+    assert.throws(() => readArm(`${store.file}#model=vbpr,method=ckd,lr=fast`), /\[,lr=X\]/);
     assert.throws(() => readArm(`${store.file}#model=mgcn,method=plain`), /no finished run matches/);
     const written = await writeReproductionReport(view, out, prov);
     const html = fs.readFileSync(written.report, 'utf8');

@@ -7,7 +7,7 @@ import { CommandSpec, parseArgs, requireOpt, stringOpt } from './args';
 export const compareSpec: CommandSpec = {
   name: 'compare',
   summary: 'Compare two sets of runs (ckd train records, or a ckd reproduce store with a selector) paired by seed: mean ± sd of test Recall/NDCG/Precision@20 and of both channels, with a paired t-test.',
-  usage: 'ckd compare --a FILE[,FILE...] --b FILE[,FILE...] [--out FILE.md]   (FILE: a run record, or STORE.jsonl#model=vbpr,method=plain[,mode=MODE][,variant=NAME])',
+  usage: 'ckd compare --a FILE[,FILE...] --b FILE[,FILE...] [--out FILE.md]   (FILE: a run record, or STORE.jsonl#model=vbpr,method=plain[,mode=MODE][,variant=NAME][,lr=X])',
   options: [
     { name: 'a', value: 'FILES', help: 'comma-separated run records of the first arm (e.g. CKD), or STORE.jsonl#SELECTOR for all matching runs of a ckd reproduce store' },
     { name: 'b', value: 'FILES', help: 'comma-separated run records of the second arm (e.g. plain), same seeds' },

@@ -75,7 +75,8 @@ export function comparisonMarkdown(labelA: string, labelB: string, rows: Compari
 /**
  * The runs of a result store that match a selector such as
  * `model=vbpr,method=ckd` (mode defaults to multimodal; a CKD selector matches full CKD unless
- * it names a variant, e.g. variant=without_generic), one RunMetrics per seed. `file` is a results
+ * it names a variant, e.g. variant=without_generic; lr=X keeps the runs at that learning rate, where
+ * a store holds several), one RunMetrics per seed. `file` is a results
  * folder of ckd reproduce, or its store.jsonl: both read every store file of the folder merged
  * (store.jsonl and the shards' store.shard-K-of-N.jsonl); any other file is read alone.
  */
@@ -83,8 +84,8 @@ export function readStoreMetrics(file: string, selector: string): RunMetrics[] {
   const want: Record<string, string> = { mode: 'multimodal' };
   for (const part of selector.split(',').filter(Boolean)) {
     const [k, v] = part.split('=');
-    if (!['model', 'method', 'mode', 'variant'].includes(k) || v === undefined) {
-      throw new DataError(file, `selector '${selector}': expected model=NAME,method=NAME[,mode=MODE][,variant=NAME]`);
+    if (!['model', 'method', 'mode', 'variant', 'lr'].includes(k) || v === undefined || (k === 'lr' && !(Number(v) > 0))) {
+      throw new DataError(file, `selector '${selector}': expected model=NAME,method=NAME[,mode=MODE][,variant=NAME][,lr=X]`);
     }
     want[k] = v;
   }
@@ -97,6 +98,7 @@ export function readStoreMetrics(file: string, selector: string): RunMetrics[] {
     const c = r.config;
     if (c?.kind !== 'run' || c.model !== want.model || c.method !== want.method || c.mode !== want.mode) continue;
     if ((ckdVariant(c) ?? undefined) !== want.variant) continue;
+    if (want.lr !== undefined && c.train.lr !== Number(want.lr)) continue;
     out.push(cellMetrics(r, `${file}#${r.key}`));
   }
   if (out.length === 0) throw new DataError(file, `no finished run matches '${selector}'`);
