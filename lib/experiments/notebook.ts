@@ -16,10 +16,11 @@ import { FigureSpec, figureHtmlFragment, plotlyScriptTag, writeFigureHtml, write
 import { PROJECT_ROOT, Provenance, provenance } from './provenance';
 import { ReproducePreset, Section, presetByName, sectionCells } from './reproduce-plan';
 import { ReproductionView } from './reproduce';
-export { protocolText } from './reproduce';
 import { configKey } from './result-store';
 import { openResultsStore } from './results-folder';
 import { runOrReuseCell } from './run-cell';
+
+export { protocolText } from './reproduce';
 
 export interface NotebookSession extends ReproductionView {
   data: Dataset;

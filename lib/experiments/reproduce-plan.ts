@@ -30,7 +30,7 @@
 import { CkdError } from '../errors';
 import { Modality } from '../data/dataset';
 import { MethodName } from '../methods/registry';
-import { TRAIN_MODES, TrainMode } from '../models/backbone';
+import { TRAIN_MODES, TrainMode, maskOfMode } from '../models/backbone';
 import { backboneEntry } from '../models/registry';
 import { FULL_GRID_PREDICTION } from './headline';
 import { walkLearningRates } from './lr-search';
@@ -106,7 +106,7 @@ const QUICK_SHORT: ReproducePreset = {
  * better validation Recall@20, at most 200 epochs. Each rate is the one of the paper's grid
  * {5e-3, 1e-3, 5e-4, 1e-4} with the best validation Recall@20 among those whose run converges
  * under this rule within the cap, read off the full grid's learning-rate walks on `default`
- * (seed 1; docs/results.md, "The quick preset's teachers"): VBPR text 1e-3 (stops at epoch 155),
+ * (seed 1; the table in docs/prediction-quick.md): VBPR text 1e-3 (stops at epoch 155),
  * visual 5e-4 (75; 1e-4 validates higher but needs 270 epochs), EgoGCN both 1e-3 (60).
  */
 const QUICK_TEACHERS: NonNullable<ReproducePreset['teachers']> = {
@@ -211,7 +211,7 @@ export function planPreset(preset: ReproducePreset, dataset: string, models?: st
     const own = preset.teachers;
     const ownLr = own?.lr[model];
     const teacher = own && mode !== 'multimodal';
-    const lr = teacher ? ownLr?.[mode === 'text-only' ? 'text' : 'visual'] ?? preset.train.lr : rateOf(model, mode);
+    const lr = teacher ? ownLr?.[maskOfMode(mode) as Modality] ?? preset.train.lr : rateOf(model, mode);
     const teacherLr = method !== 'ckd' ? undefined
       : own ? ownLr
       : preset.lrGrid ? { text: rateOf(model, 'text-only'), visual: rateOf(model, 'visual-only') } : undefined;
