@@ -4,12 +4,13 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs-core';
 import { initEngine } from '../lib/engine/backend';
+import { CkdError } from '../lib/errors';
 import { readArm } from '../lib/experiments/compare-runs';
 import { provenance } from '../lib/experiments/provenance';
 import { PRESETS, ReproducePreset, SECTIONS, planCells, sectionCells, shardCells } from '../lib/experiments/reproduce-plan';
 import { ckdAgainstPlain, outcomeOf, protocolText, reproductionTables, runPlan, writeReproductionReport } from '../lib/experiments/reproduce';
 import { ResultStore, configKey } from '../lib/experiments/result-store';
-import { RunCell, RunCellResult, cellEvaluations, ckdVariant, runOrReuseCell, makeRunCell, teacherCells, teacherDir } from '../lib/experiments/run-cell';
+import { RunCell, RunCellResult, cellEvaluations, cellLabel, ckdVariant, runOrReuseCell, makeRunCell, teacherCells, teacherDir } from '../lib/experiments/run-cell';
 import { teacherFiles } from '../lib/methods/teacher-store';
 import { synthesizeDataset } from '../lib/synth/synthesize';
 import { trainModel } from '../lib/train/trainer';
@@ -112,6 +113,24 @@ describe('run cells and the report', function () {
     const rec2 = await runOrReuseCell(data, other, { ...o, store: new ResultStore<RunCell, RunCellResult>(store.file) });
     assert.ok(Number.isFinite(rec2.result.test.all.recall20));
     assert.strictEqual(lines.filter(l => /training it again/.test(l)).length, 2);
+    assert.strictEqual(lines.filter(l => /the retrained teacher reproduces its record bit for bit/.test(l)).length, 2);
+    // A stored teacher record the retrained teacher does not reproduce (here: edited) stops the CKD
+    // cell before it trains, naming the teacher and the number that differs.
+    const text = teacherCells(cell).text;
+    const edited = fs.readFileSync(store.file, 'utf8').split('\n').filter(Boolean).map(l => {
+      const r = JSON.parse(l);
+      if (r.key === configKey(text)) r.result.val.all.recall20 += 0.01;
+      return JSON.stringify(r);
+    });
+    const editedFile = path.join(dir, 'a-edited', 'store.jsonl');
+    fs.mkdirSync(path.dirname(editedFile), { recursive: true });
+    fs.writeFileSync(editedFile, edited.join('\n') + '\n');
+    fs.rmSync(teachersDir, { recursive: true, force: true });
+    const third = makeRunCell({ ...cell, methodOptions: { reweight: 'none' } });
+    const editedStore = new ResultStore<RunCell, RunCellResult>(editedFile);
+    await assert.rejects(runOrReuseCell(data, third, { ...o, store: editedStore }),
+      (e: Error) => e instanceof CkdError && e.message.startsWith(`${cellLabel(text)}: the teacher trained again`) && /val all recall@20 [\d.]+ now, [\d.]+ recorded/.test(e.message));
+    assert.ok(!editedStore.has(configKey(third)), 'the CKD cell is not recorded');
   });
 
   it('keeps per-user Recall@20 exactly, compactly', async () => {

@@ -13,7 +13,7 @@ import * as path from 'path';
 import { CkdError } from '../errors';
 import { ResultStore, configKey } from './result-store';
 import { openResultsStore, storeFiles } from './results-folder';
-import { RunCell, RunCellResult, RunRecord, cellLabel } from './run-cell';
+import { RunCell, RunCellResult, RunRecord, cellLabel, cellNumbers } from './run-cell';
 
 /** Absolute tolerance on every metric when the two records of a cell come from different backends. */
 export const CROSS_BACKEND_TOLERANCE = 0.002;
@@ -39,21 +39,6 @@ export interface ReferenceCheck {
   crossBackend: number;
   /** Largest |ours - reference| over the metrics of cells present on both sides. */
   maxAbsDiff: number;
-}
-
-/** The numbers of a cell that a reference check compares, by name ('test all recall@20', 'bestEpoch'). */
-export function cellNumbers(result: RunCellResult): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const split of ['test', 'val'] as const) {
-    const masks = (result[split] ?? {}) as unknown as Record<string, Record<string, number>>;
-    for (const mask of Object.keys(masks).sort()) {
-      const metrics = masks[mask] ?? {};
-      for (const m of Object.keys(metrics).sort()) out.set(`${split} ${mask} ${m.replace(/(\d+)$/, '@$1')}`, metrics[m]);
-    }
-  }
-  out.set('bestEpoch', result.bestEpoch);
-  out.set('epochsRun', result.epochsRun);
-  return out;
 }
 
 function backendOf(r: RunRecord): string {

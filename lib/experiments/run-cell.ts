@@ -112,6 +112,25 @@ export function sameCellResult(a: RunCellResult, b: RunCellResult): boolean {
 }
 
 /**
+ * The numbers that say whether two runs of a cell agree, by name ('test all recall@20', 'bestEpoch'):
+ * every stored metric of test and val under every mask, bestEpoch and epochsRun (what a reference
+ * check compares, and what a retrained teacher must reproduce).
+ */
+export function cellNumbers(result: RunCellResult): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const split of ['test', 'val'] as const) {
+    const masks = (result[split] ?? {}) as unknown as Record<string, Record<string, number>>;
+    for (const mask of Object.keys(masks).sort()) {
+      const metrics = masks[mask] ?? {};
+      for (const m of Object.keys(metrics).sort()) out.set(`${split} ${mask} ${m.replace(/(\d+)$/, '@$1')}`, metrics[m]);
+    }
+  }
+  out.set('bestEpoch', result.bestEpoch);
+  out.set('epochsRun', result.epochsRun);
+  return out;
+}
+
+/**
  * Builds (does not run) a cell's configuration: the model name lower-cased, method options and
  * backbone parameters reduced to those that differ from their defaults (checked), the teachers'
  * settings kept only on CKD cells.
@@ -270,10 +289,11 @@ export async function loadOrTrainTeachers(data: Dataset, cell: RunCell, o: RunCe
         dir = elsewhere;
       } else if (!fs.existsSync(teacherFiles(dir, m).manifest)) {
         // Recorded earlier (e.g. a store from another machine) but its weights are not here: the
-        // run is deterministic, so training it again gives the same teacher.
+        // run is deterministic, so training it again gives the same teacher; checked below.
         o.log?.(`${cellLabel(tc)}: teacher weights not in ${dir}; training it again`);
-        const { model } = await train(data, tc, o, undefined);
+        const { result, model } = await train(data, tc, o, undefined);
         try {
+          checkRetrainedTeacher(o.store.get(configKey(tc))!, cellResult(data, tc, result), o);
           await saveFrozen(model, data, tc, m, o.provenance.dataset.fingerprint, dir);
         } finally {
           model.dispose();
@@ -286,6 +306,29 @@ export async function loadOrTrainTeachers(data: Dataset, cell: RunCell, o: RunCe
     throw e;
   }
   return pair;
+}
+
+/**
+ * A teacher trained again (its weights were missing) must reproduce the record the store holds for
+ * it, or every CKD cell distilled from it would be recorded against another teacher than the one
+ * the tables show. On the record's own backend that is bit for bit (training is deterministic
+ * there); across backends it cannot be, and the log says so.
+ */
+function checkRetrainedTeacher(stored: RunRecord, now: RunCellResult, o: RunCellOptions): void {
+  const label = cellLabel(stored.config);
+  const storedBackend = (stored.meta as Partial<RunCellMeta> | undefined)?.provenance?.backend;
+  if (storedBackend !== o.provenance.backend) {
+    o.log?.(`${label}: its record was made on backend ${storedBackend ?? '(not named)'} and this run is on ${o.provenance.backend}, so the retrained teacher cannot be checked bit for bit (test recall@20 ${now.test.all.recall20.toFixed(4)} now, ${stored.result.test.all.recall20.toFixed(4)} recorded)`);
+    return;
+  }
+  const recorded = cellNumbers(stored.result);
+  const diffs = [...cellNumbers(now)].filter(([what, v]) => recorded.get(what) !== v)
+    .map(([what, v]) => `${what} ${v} now, ${recorded.get(what) ?? 'absent'} recorded`);
+  if (diffs.length === 0) {
+    o.log?.(`${label}: the retrained teacher reproduces its record bit for bit`);
+    return;
+  }
+  throw new CkdError(`${label}: the teacher trained again (its weights were not there) does not reproduce its record in the store on the same backend (${diffs.slice(0, 3).join('; ')}${diffs.length > 3 ? ` and ${diffs.length - 3} more` : ''}); the code changed since it was recorded, or training is not deterministic here: train into a new results folder (--fresh or another --out)`);
 }
 
 async function train(data: Dataset, cell: RunCell, o: RunCellOptions, teachers: TeacherPair | undefined, trainer: CellTrainerOptions = {}) {
