@@ -1,0 +1,81 @@
+/**
+ * The README's headline block: the verdict table of a results folder (headline.ts), beside its
+ * prediction, rendered for the front page between the markers <!-- headline:start --> and
+ * <!-- headline:end -->. It is generated, never typed: `npm run headline` rewrites the block from
+ * results/full-default, and a test fails when the committed README and the committed records
+ * disagree.
+ */
+import * as path from 'path';
+import { CkdError } from '../errors';
+import { PAPER_MODELS } from './paper';
+import { Provenance } from './provenance';
+import { ReproducePreset, planPreset } from './reproduce-plan';
+import { ReproductionView, presetRecords, reproductionTables } from './reproduce';
+import { openResultsStore } from './results-folder';
+import { formatCell } from './tables';
+
+export const HEADLINE_START = '<!-- headline:start -->';
+export const HEADLINE_END = '<!-- headline:end -->';
+
+/** The folder the README's headline is read from, relative to the project folder. */
+export const HEADLINE_RESULTS = 'results/full-default';
+
+/**
+ * A finished results folder as the report reads it, without its data set at hand: the data set's
+ * name and fingerprint are taken from the records' provenance.
+ */
+export function recordedView(dir: string, preset: ReproducePreset): ReproductionView {
+  const store = openResultsStore(dir);
+  const first = store.records()[0];
+  if (!first) throw new CkdError(`${dir}: no finished cell recorded (store.jsonl is missing or empty)`);
+  const dataset = (first.meta as { provenance?: Provenance } | undefined)?.provenance?.dataset;
+  return { preset, store, dataset: { name: dataset?.name ?? path.basename(dir).replace(`${preset.name}-`, ''), fingerprint: first.config.dataset } };
+}
+
+/** The paper's spelling of a backbone ('egogcn' -> 'EgoGCN'). */
+function paperName(model: string): string {
+  return PAPER_MODELS.find(m => m.toLowerCase() === model) ?? model;
+}
+
+/** The block (markers included) for the results folder `resultsDir` opened as `v`. */
+export function readmeHeadline(v: ReproductionView, resultsDir: string): string {
+  const table = reproductionTables(v).headline;
+  if (!table) throw new CkdError(`${resultsDir}: preset ${v.preset.name} on '${v.dataset.name}' has no registered prediction, so no headline`);
+  const plan = planPreset(v.preset, v.dataset.fingerprint, undefined, v.store);
+  const done = presetRecords(v).length;
+  const complete = done === plan.cells.length && !plan.waiting;
+  const col = (name: string) => table.columns.indexOf(name);
+  const cell = (row: (typeof table.rows)[number], name: string) => formatCell(row[col(name)], table.formats[col(name)]);
+  const lines = [
+    HEADLINE_START,
+    `**Does CKD lift the fused model? The converging grid, ${complete ? `complete (${done} cells)` : `in progress (${done} of ${plan.cells.length} cells)`}**: embedded`,
+    `\`${v.dataset.name}\` data, the paper's protocol run to convergence, beside the prediction committed before its first`,
+    `cell ([prediction](${v.preset.prediction!.document}), [records](${resultsDir}/store.jsonl), [tables](${resultsDir}/tables.md)):`,
+    '',
+    '| backbone | predicted | seeds | plain | CKD | gain | 95% CI | p | in range |',
+    '|---|---|--:|--:|--:|--:|---|--:|---|',
+  ];
+  for (const row of table.rows) {
+    const model = String(row[col('backbone')]);
+    const seeds = Number(row[col('seeds')]);
+    const planned = v.preset.moreSeeds?.[model] ?? v.preset.seeds.length;
+    const head = `| ${paperName(model)} | ${cell(row, 'predicted gain%')} | ${seeds} of ${planned} |`;
+    if (seeds === 0) {
+      lines.push(`${head} - | - | - | - | - | pending |`);
+      continue;
+    }
+    const gain = `${cell(row, 'gain%')}%`;
+    const helps = row[col('CKD helps')] === 'yes';
+    lines.push(`${head} ${cell(row, 'plain R@20')} | ${cell(row, 'CKD R@20')} | ${helps ? `**${gain}**` : gain} | ${cell(row, 'gain% 95% CI')} | ${cell(row, 'p seeds')} | ${cell(row, 'in predicted range')} |`);
+  }
+  lines.push('', 'gain: CKD over plain, fused test Recall@20, paired by seed; p: paired t-test over seeds; bold: CKD helps (gain > 0, p <= 0.05); seeds: recorded of planned.', HEADLINE_END);
+  return lines.join('\n');
+}
+
+/** `readme` with its headline block replaced by `block`; `file` names it in the error when a marker is missing. */
+export function withHeadline(readme: string, block: string, file: string): string {
+  const start = readme.indexOf(HEADLINE_START);
+  const end = readme.indexOf(HEADLINE_END);
+  if (start < 0 || end < start) throw new CkdError(`${file}: no ${HEADLINE_START} ... ${HEADLINE_END} block to replace`);
+  return readme.slice(0, start) + block + readme.slice(end + HEADLINE_END.length);
+}
