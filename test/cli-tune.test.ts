@@ -61,6 +61,9 @@ describe('ckd tune', function () {
     assert.deepStrictEqual(fused.selected.values.map(v => v.seed), [1, 2]);
     assert.deepStrictEqual(fused.default.values.map(v => v.seed), [1, 2]);
     assert.strictEqual(fused.plain!.n, 2);
+    assert.ok(fused.pUsersVsPlain! > 0 && fused.pUsersVsPlain! <= 1, 'selected against plain over test users');
+    const ndcg = report.comparison!.find(c => c.metric === 'ndcg20')!.pUsersVsPlain;
+    assert.ok(ndcg === null || Number.isNaN(ndcg), 'over users for Recall@20 only (NaN, null in tune.json)');
     assert.strictEqual(report.cells.finished, report.cells.planned);
     assert.strictEqual(recs.length, report.cells.planned);
     const md = fs.readFileSync(path.join(out, 'tune.md'), 'utf8');

@@ -38,8 +38,9 @@ export interface ComparisonRow {
   pSeeds: number;
   pUsers: number;
   plain?: SeedSummary;
-  /** Selected against plain, paired over seeds. */
+  /** Selected against plain, paired over seeds and over test users (Recall@20 only). */
   pSeedsVsPlain?: number;
+  pUsersVsPlain?: number;
 }
 
 export interface TuneReport {
@@ -131,6 +132,8 @@ export function tuneReport(setup: TuneSetup, plan: TunePlan, store: RunStore, da
           const c = valuesOf(ep, plan.final.cells.plain!, mask, metric);
           row.plain = seedSummary(c);
           row.pSeedsVsPlain = c.length >= 2 ? pairedTTestOverSeeds(a, c).p : NaN;
+          const usersC = ep.map(e => e[mask]).filter(e => e.perUser);
+          row.pUsersVsPlain = metric === 'recall20' && usersA.length > 0 && usersC.length > 0 ? pairedTestOverUsers(usersA, usersC, 'recall', 20).p : NaN;
         }
         rows.push(row);
       }
@@ -161,11 +164,11 @@ export function searchTable(r: TuneReport): ResultTable {
 export function comparisonTable(r: TuneReport): ResultTable | undefined {
   if (!r.comparison) return undefined;
   const plain = r.comparison.some(c => c.plain);
-  const columns = ['metric', 'default', '95% CI', 'selected', '95% CI', 'gain%', 'p seeds', 'p users', ...(plain ? ['plain', '95% CI', 'p vs plain'] : [])];
-  const formats: ColumnFormat[] = ['text', 'metric', 'text', 'metric', 'text', 'percent', 'p', 'p', ...(plain ? ['metric', 'text', 'p'] as ColumnFormat[] : [])];
+  const columns = ['metric', 'default', '95% CI', 'selected', '95% CI', 'gain%', 'p seeds', 'p users', ...(plain ? ['plain', '95% CI', 'p vs plain', 'p users vs plain'] : [])];
+  const formats: ColumnFormat[] = ['text', 'metric', 'text', 'metric', 'text', 'percent', 'p', 'p', ...(plain ? ['metric', 'text', 'p', 'p'] as ColumnFormat[] : [])];
   const rows = r.comparison.map(c => [
     `${c.metric === 'recall20' ? 'Recall@20' : 'NDCG@20'} ${maskName(c.mask)}`, c.default.mean, ci(c.default), c.selected.mean, ci(c.selected),
-    c.gainPercent, c.pSeeds, c.pUsers, ...(c.plain ? [c.plain.mean, ci(c.plain), c.pSeedsVsPlain ?? NaN] : []),
+    c.gainPercent, c.pSeeds, c.pUsers, ...(c.plain ? [c.plain.mean, ci(c.plain), c.pSeedsVsPlain ?? NaN, c.pUsersVsPlain ?? NaN] : []),
   ]);
   return {
     title: `Selected (${r.selected!.label}) against the default configuration on test, seeds ${r.seeds.join(', ')}`,
@@ -173,7 +176,7 @@ export function comparisonTable(r: TuneReport): ResultTable | undefined {
     notes: [
       'mean over seeds, with the 95% confidence interval of the mean (Student t, n - 1 degrees of freedom)',
       'gain%: selected against default; p seeds: two-sided paired t-test over seeds; p users: the same over test users, each user\'s Recall@20 averaged over seeds',
-      ...(plain ? ['plain: the backbone trained alone (method plain) at the same rate and seeds; p vs plain: selected against it, paired over seeds'] : []),
+      ...(plain ? ['plain: the backbone trained alone (method plain) at the same rate and seeds; p vs plain: selected against it, paired over seeds; p users vs plain: the same over test users'] : []),
       ...(r.selected!.isDefault ? ['the selected configuration is the default one: both columns are the same cells'] : []),
     ],
   };
