@@ -38,6 +38,7 @@ describe('--param', function () {
     assertUserError(ckd(...base, '--param', 'reg=1e-3'), /--param reg: model egogcn has no parameter 'reg' .*write MODEL\.reg=X to set it for one model only/);
     assertUserError(ckd(...base, '--param', 'mgcn.reg=1e-3'), /--param mgcn\.reg: this run does not train mgcn/);
     const plain = ckd(...base);
+    assert.match(plain.stdout.trim().split('\n').pop()!, /^# \d+ cells to run \(no like cell recorded here to estimate their time from\)$/, 'the plan ends with its time estimate');
     const withReg = ckd(...base, '--param', 'vbpr.reg=1e-3');
     assert.strictEqual(withReg.code, 0, withReg.stderr);
     const lines = (s: string) => s.trim().split('\n').slice(1);

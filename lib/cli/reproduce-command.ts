@@ -8,6 +8,7 @@ import { initEngine } from '../engine/backend';
 import { popularityBaseline } from '../eval/popularity';
 import { CkdError } from '../errors';
 import { PROJECT_ROOT, datasetFingerprint, provenance } from '../experiments/provenance';
+import { estimatePlan, estimateText } from '../experiments/plan-estimate';
 import { PRESET_NAMES, ReproducePreset, planCells, planListing, planPreset, presetByName, presetModels, shardCells } from '../experiments/reproduce-plan';
 import { reproductionTables, runPreset, writeReproductionReport } from '../experiments/reproduce';
 import { CROSS_BACKEND_TOLERANCE, checkAgainstReference, compareTables, openReference, referenceDetails, referenceLine, referenceMatches } from '../experiments/reference-check';
@@ -39,7 +40,7 @@ export const reproduceSpec: CommandSpec = {
     { name: 'models', value: 'LIST', help: 'only these backbones (comma-separated)' },
     { ...PARAM_OPTION, help: 'a backbone hyper-parameter for every backbone the run trains, each of which must have it; MODEL.NAME=X for one backbone only. Cells with parameters off their defaults are other cells (other keys) than the preset\'s own; the parameters of each model are listed at the end of docs/cli.md' },
     { name: 'shard', value: 'K/N', help: 'run only the K-th of N shards of the cells (whole groups, dealt the same way by every shard), appending to the shard\'s own store.shard-K-of-N.jsonl, and write no report (what --jobs and Slurm array tasks use). Default in a Slurm array task: K = SLURM_ARRAY_TASK_ID (submit --array=1-N), N = CKD_SHARDS, else SLURM_ARRAY_TASK_COUNT (docs/slurm.md)' },
-    { name: 'plan', help: 'print the plan and exit: one line per cell (key, group, state, lr, cell; tab-separated), only the shard\'s with --shard; with the full preset, cells join the plan as learning rates are selected' },
+    { name: 'plan', help: 'print the plan and exit: one line per cell (key, group, state, lr, cell; tab-separated), only the shard\'s with --shard; with the full preset, cells join the plan as learning rates are selected; the last line estimates the cell-hours still to run from the wall times of like cells already recorded in the folder' },
     { name: 'report-only', help: 'train nothing: write the report from the cells already finished' },
     { name: 'quiet', help: 'no per-epoch progress' },
     { name: 'help', help: 'show this help' },
@@ -74,6 +75,7 @@ export async function reproduceCommand(argv: string[], out: (s: string) => void,
   if (a.options.plan) {
     const plan = planPreset(preset, datasetFingerprint(data), models, store);
     for (const line of planListing(plan, k => store.has(k), shard)) out(line);
+    out(`# ${estimateText(estimatePlan((shard ? shardCells(plan.cells, shard.index, shard.count) : plan.cells).map(p => p.cell), store))}`);
     return 0;
   }
   fs.mkdirSync(outDir, { recursive: true });
@@ -90,6 +92,7 @@ export async function reproduceCommand(argv: string[], out: (s: string) => void,
     }
     if (jobs > 1 && !shard) {
       log(`${preset.name} preset on ${data.name}: ${planned.length} cells, ${recordedBefore} done earlier, ${planned.length - recordedBefore} to run by ${jobs} workers; results in ${outDir}`);
+      if (recordedBefore > 0 && recordedBefore < planned.length) log(estimateText(estimatePlan(planned.map(p => p.cell), store)));
       try {
         await runWorkers([...withoutOptions(argv, ['jobs', 'fresh', 'reference', 'out']), '--out', outDir], jobs, log);
       } finally {
