@@ -2,7 +2,8 @@ import * as assert from 'assert';
 import * as path from 'path';
 import { writeDataset } from '../lib/data/loaders';
 import { DataError } from '../lib/errors';
-import { openDataset, openReproduction } from '../lib/experiments/notebook';
+import * as fs from 'fs';
+import { openDataset, openReproduction, runSection } from '../lib/experiments/notebook';
 import { PROJECT_ROOT } from '../lib/experiments/provenance';
 import { synthesizeDataset } from '../lib/synth/synthesize';
 import { cleanupTmp, tmpDir } from './data-fixtures';
@@ -38,5 +39,20 @@ describe('experiments: the notebooks open their data', () => {
     } finally {
       process.chdir(cwd);
     }
+  });
+
+  it('with training off a section trains nothing and says how many of its cells are recorded', async () => {
+    const dir = writeDataset(synthesizeDataset('tiny', 1), path.join(tmpDir('ckd-notebook-'), 'tiny'), 'lattice');
+    const out = tmpDir('ckd-notebook-out-');
+    const s = await openReproduction({ data: dir, quick: true, out, train: false });
+    const lines: string[] = [];
+    await runSection(s, 'table1', l => lines.push(l));
+    assert.strictEqual(lines.length, 1);
+    assert.match(lines[0], /^table1: (\d+) cells, 0 already in .*store\.jsonl, (\d+) not recorded and not trained \(TRAIN is off/);
+    const [, n, todo] = /^table1: (\d+) cells, 0 already in .*, (\d+) not recorded/.exec(lines[0])!;
+    assert.ok(Number(n) > 0 && n === todo);
+    assert.strictEqual(s.store.size, 0);
+    assert.ok(!fs.existsSync(path.join(out, 'store.jsonl')) || fs.readFileSync(path.join(out, 'store.jsonl'), 'utf8') === '', 'nothing recorded');
+    assert.strictEqual((await openReproduction({ data: dir, quick: true, out })).train, true, 'training is on by default');
   });
 });

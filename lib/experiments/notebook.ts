@@ -26,6 +26,8 @@ export interface NotebookSession extends ReproductionView {
   data: Dataset;
   outDir: string;
   provenance: Provenance;
+  /** Whether runSection trains the cells a section lacks (OpenOptions.train). */
+  train: boolean;
 }
 
 export interface OpenOptions {
@@ -34,6 +36,8 @@ export interface OpenOptions {
   quick: boolean;
   /** Results folder, relative to the project folder or absolute; default results/<preset>-<data set name> (shared with `ckd reproduce`). */
   out?: string;
+  /** false: the sections train nothing and show what the results folder holds (default true). */
+  train?: boolean;
 }
 
 /**
@@ -62,10 +66,13 @@ export async function openReproduction(o: OpenOptions): Promise<NotebookSession>
   const prov = provenance(data, await initEngine({ quiet: true }));
   const store = openResultsStore(outDir); // store.jsonl and any shards' files, merged
   const mostPop = await popularityBaseline(data, 'test', [20]);
-  return { data, preset, outDir, provenance: prov, store, mostPop, dataset: { name: data.name, fingerprint: prov.dataset.fingerprint } };
+  return { data, preset, outDir, provenance: prov, store, mostPop, dataset: { name: data.name, fingerprint: prov.dataset.fingerprint }, train: o.train ?? true };
 }
 
-/** Trains what the section needs and is not in the store yet; one line per cell. */
+/**
+ * Trains what the section needs and is not in the store yet; one line per cell. With training off
+ * (OpenOptions.train false) it only says how many of the section's cells are recorded.
+ */
 export async function runSection(s: NotebookSession, section: Section, log: (line: string) => void = console.log): Promise<void> {
   const t0 = Date.now();
   const o = {
@@ -76,7 +83,12 @@ export async function runSection(s: NotebookSession, section: Section, log: (lin
   for (let first = true; ; first = false) {
     const cells = sectionCells(s.preset, s.dataset.fingerprint, section, s.store);
     const todo = cells.filter(c => !s.store.has(configKey(c.cell)));
-    if (first) log(`${section}: ${cells.length} cells, ${cells.length - todo.length} already in ${path.relative(process.cwd(), s.store.file)}, ${todo.length} to train`);
+    const recorded = `${section}: ${cells.length} cells, ${cells.length - todo.length} already in ${path.relative(process.cwd(), s.store.file)}`;
+    if (!s.train) {
+      log(`${recorded}, ${todo.length} not recorded and not trained (TRAIN is off: what follows shows the recorded cells only)`);
+      return;
+    }
+    if (first) log(`${recorded}, ${todo.length} to train`);
     if (todo.length === 0) return;
     await runOrReuseCell(s.data, todo[0].cell, o);
   }
