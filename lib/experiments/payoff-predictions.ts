@@ -10,17 +10,10 @@
  * registered; their intervals are in the figure's table beside them.
  */
 import type { PayoffPoint } from './payoff';
+import { PredictionVerdict, Verdict, verdictTable } from './prediction-verdicts';
 import { ResultTable } from './tables';
 
-export type Verdict = 'holds' | 'fails' | 'open';
-
-export interface PredictionVerdict {
-  id: string;
-  prediction: string;
-  verdict: Verdict;
-  /** What the points say (for an open prediction, what it waits for and the provisional reading). */
-  detail: string;
-}
+export type { PredictionVerdict, Verdict };
 
 /** The data sets of the second axis, weakest IDs first, and the backbones, as registered. */
 export const PAYOFF_AXIS = { weak: 'weak-ids', mid: 'default', strong: 'strong-ids' } as const;
@@ -132,14 +125,8 @@ export function payoffVerdicts(points: readonly PayoffPoint[], budgets: readonly
 
 /** The verdicts as a table for payoff.md and the report. */
 export function payoffVerdictTable(verdicts: readonly PredictionVerdict[]): ResultTable {
-  return {
-    title: 'The registered predictions (docs/prediction-payoff.md), decided from the points',
-    columns: ['#', 'prediction', 'verdict', 'what the points say'],
-    formats: ['text', 'text', 'text', 'text'],
-    rows: verdicts.map(v => [v.id, v.prediction, v.verdict, v.detail]),
-    notes: [
-      'gains: CKD\'s fused test Recall@20 over plain, mean over seeds; decided only when every planned seed of the points is recorded (open until then, with what the points recorded so far read)',
-      'the data sets, weakest IDs first: weak-ids, default, strong-ids; converged teachers unless a budget is named',
-    ],
-  };
+  return verdictTable('The registered predictions (docs/prediction-payoff.md), decided from the points', 'the points', verdicts, [
+    'gains: CKD\'s fused test Recall@20 over plain, mean over seeds; decided only when every planned seed of the points is recorded (open until then, with what the points recorded so far read)',
+    'the data sets, weakest IDs first: weak-ids, default, strong-ids; converged teachers unless a budget is named',
+  ]);
 }

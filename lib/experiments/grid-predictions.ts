@@ -1,0 +1,208 @@
+/**
+ * The verdict on the converging grid's further registered predictions (docs/prediction.md,
+ * "Further": teachers, learning rates, CKD's two forms, GB and OGM-GE, Table 3, convergence),
+ * computed from the records so that it is never written by hand. The per-backbone gains are the
+ * headline's (headline.ts); these are the rest.
+ *
+ * Each prediction is a set of cases (a backbone, a pair, the whole grid). A case is decided only
+ * when every seed it needs is recorded; until then it reads provisionally ("so far, k of n
+ * seeds"). A prediction fails as soon as one decided case fails, holds when every case is decided
+ * and holds, and is open otherwise. The readings of the registered words (which seeds, "most",
+ * the late-fusion backbones) are in docs/prediction.md's dated note of 2026-12-07.
+ */
+import { ModalityMask, TRAIN_MODES, TrainMode } from '../models/backbone';
+import { walkLearningRates } from './lr-search';
+import { PredictionVerdict, Verdict, verdictTable } from './prediction-verdicts';
+import type { ReproductionView } from './reproduce';
+import { planPreset, walkBase } from './reproduce-plan';
+import { configKey } from './result-store';
+import { cellConverged } from './run-cell';
+import { pairedTTest } from './summary';
+import { ResultTable, RunOutcome } from './tables';
+
+/** What one case reads now: decided (complete) or provisional, and whether it holds. */
+interface Reading { complete: boolean; ok: boolean; reads: string }
+interface Case { label: string; read: () => Reading | undefined }
+
+/** The registered significance rule: gain > 0 and two-sided p <= 0.05 over seeds. */
+const ALPHA = 0.05;
+/** The late-fusion backbones (docs/backbones.md): each modality keeps its own branch to the score. */
+const LATE_FUSION = ['vbpr', 'deepstyle', 'mmgcn', 'grcn'];
+/** Table 3's ablations, as ckdVariant names them. */
+const ABLATIONS = ['without_generic', 'without_reweight', 'kl_instead_of_hinge', 'mse_instead_of_hinge'];
+
+const signed = (x: number, digits = 1) => `${x >= 0 ? '+' : ''}${x.toFixed(digits)}%`;
+const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+const pText = (p: number) => (Number.isFinite(p) ? (p < 0.001 ? '<0.001' : p.toFixed(3)) : '-');
+
+/** A kind of run: backbone, method, training mode, CKD variant, and the mask its Recall@20 is read under. */
+interface Arm { model: string; method: string; mode?: TrainMode; variant?: string; mask?: ModalityMask }
+
+function armValues(outcomes: readonly RunOutcome[], arm: Arm): Map<number, number> {
+  const mode = arm.mode ?? 'multimodal';
+  const mask = arm.mask ?? 'all';
+  const out = new Map<number, number>();
+  for (const r of outcomes) {
+    if (r.model !== arm.model || r.method !== arm.method || (r.mode ?? 'multimodal') !== mode) continue;
+    if (arm.method === 'ckd' && r.variant !== (arm.variant ?? 'ckd')) continue;
+    const v = r.test[mask]?.recall[20];
+    if (v !== undefined) out.set(r.seed, v);
+  }
+  return out;
+}
+
+function decide(cases: readonly Case[]): { verdict: Verdict; detail: string } {
+  const parts: string[] = [];
+  const notRun: string[] = [];
+  let failed = false;
+  let open = cases.length === 0;
+  for (const c of cases) {
+    const r = c.read();
+    if (!r) { open = true; notRun.push(c.label); continue; }
+    if (!r.complete) { open = true; parts.push(`${c.label}: ${r.reads}, so far`); continue; }
+    failed ||= !r.ok;
+    parts.push(`${c.label}: ${r.reads}${r.ok ? '' : ' (fails)'}`);
+  }
+  if (notRun.length) parts.push(notRun.length === cases.length && cases.length > 1 ? `none of its ${cases.length} cases run yet` : `not run yet: ${notRun.join(', ')}`);
+  return { verdict: failed ? 'fails' : open ? 'open' : 'holds', detail: parts.join('; ') };
+}
+
+/**
+ * A case over arms that must all be recorded on `seeds`: `test` gets each arm's values on the
+ * seeds recorded for every arm (in seed order) and says whether the case holds and how it reads.
+ */
+function armCase(outcomes: readonly RunOutcome[], label: string, arms: Arm[], seeds: readonly number[],
+  test: (values: number[][]) => { ok: boolean; reads: string }): Case {
+  return {
+    label,
+    read: () => {
+      const maps = arms.map(a => armValues(outcomes, a));
+      const shared = seeds.filter(s => maps.every(m => m.has(s)));
+      if (shared.length === 0) return undefined;
+      const { ok, reads } = test(maps.map(m => shared.map(s => m.get(s)!)));
+      const complete = shared.length === seeds.length;
+      return { complete, ok, reads: complete ? reads : `${reads} (${shared.length} of ${seeds.length} seeds)` };
+    },
+  };
+}
+
+/** The further predictions of docs/prediction.md against the full grid's records (`outcomes`: its finished grid cells). */
+export function gridVerdicts(v: ReproductionView, outcomes: readonly RunOutcome[]): PredictionVerdict[] {
+  const p = v.preset;
+  const seeds = p.seeds;
+  /** Seeds of plain, CKD and its teachers for a backbone: 1..N where the preset runs more. */
+  const ckdSeeds = (model: string) => (p.moreSeeds?.[model] ? Array.from({ length: p.moreSeeds[model] }, (_, i) => i + 1) : seeds);
+  const text: Arm = { model: '', method: 'plain', mode: 'text-only', mask: 'text' };
+  const visual: Arm = { model: '', method: 'plain', mode: 'visual-only', mask: 'visual' };
+  const plainArm = (model: string): Arm => ({ model, method: 'plain' });
+  const out: PredictionVerdict[] = [];
+  const add = (id: string, prediction: string, cases: Case[]) => out.push({ id, prediction, ...decide(cases) });
+
+  add('F1', 'VBPR\'s converged teachers: text / visual between 1.15 and 1.35 (test Recall@20 on their own channels, means over seeds)', [
+    armCase(outcomes, 'vbpr', [{ ...text, model: 'vbpr' }, { ...visual, model: 'vbpr' }], ckdSeeds('vbpr'), ([t, vis]) => {
+      const ratio = mean(t) / mean(vis);
+      return { ok: ratio >= 1.15 && ratio <= 1.35, reads: `${ratio.toFixed(3)} (${mean(t).toFixed(4)} / ${mean(vis).toFixed(4)})` };
+    }),
+  ]);
+
+  add('F2', 'the best teacher within 0.93-1.07 of the plain fused model, every backbone but MMGCN (mean over seeds of the per-seed ratio)',
+    p.tableModels.filter(m => m !== 'mmgcn').map(model => armCase(outcomes, model,
+      [{ ...text, model }, { ...visual, model }, plainArm(model)], ckdSeeds(model), ([t, vis, plain]) => {
+        const ratio = mean(plain.map((x, i) => Math.max(t[i], vis[i]) / x));
+        return { ok: ratio >= 0.93 && ratio <= 1.07, reads: ratio.toFixed(3) };
+      })));
+
+  const walks = p.lrGrid ? p.tableModels.flatMap(model => TRAIN_MODES.map(mode => ({
+    model, mode, selected: walkLearningRates(walkBase(p, v.dataset.fingerprint, model, mode), p.lrGrid!, v.store).selected,
+  }))) : [];
+  const selected = walks.filter(w => w.selected !== undefined);
+  add('F3', `learning rates: 5e-3 or 1e-3 selected for most (more than half) of the ${walks.length} backbone-mode pairs`, walks.length ? [{
+    label: 'walks', read: () => {
+      if (selected.length === 0) return undefined;
+      const large = selected.filter(w => w.selected! >= 1e-3);
+      // Decided once the remaining walks cannot change it.
+      const complete = selected.length === walks.length || large.length > walks.length / 2 || selected.length - large.length >= walks.length / 2;
+      const counts = [...new Set(selected.map(w => w.selected!))].sort((a, b) => b - a)
+        .map(lr => `${lr}: ${selected.filter(w => w.selected === lr).length}`).join(', ');
+      return { complete, ok: large.length > walks.length / 2, reads: `${large.length} of ${selected.length} selected pairs at 5e-3 or 1e-3 (${counts})${complete ? '' : `; ${walks.length - selected.length} pairs still walking`}` };
+    },
+  }] : []);
+
+  const vbprText = walks.find(w => w.model === 'vbpr' && w.mode === 'text-only');
+  add('F4', 'VBPR\'s text-only mode selects 5e-4 (registered as the likeliest to)', vbprText ? [{
+    label: 'vbpr text-only', read: () => vbprText.selected === undefined ? undefined
+      : { complete: true, ok: vbprText.selected === 5e-4, reads: `selected ${vbprText.selected}` },
+  }] : []);
+
+  add('F5', 'CKD in the code\'s form against the paper\'s: |difference| < 2% of fused Recall@20 on every backbone (seeds both forms have)',
+    p.ckdCodeForm ? p.tableModels.map(model => armCase(outcomes, model,
+      [{ model, method: 'ckd', variant: 'ckd_code_form' }, { model, method: 'ckd' }], seeds, ([code, paper]) => {
+        const diff = 100 * (mean(code) - mean(paper)) / mean(paper);
+        const t = code.length >= 2 ? pairedTTest(code, paper, 'two-sided', 'seeds').p : NaN;
+        return { ok: Math.abs(diff) < 2, reads: `${signed(diff)}, p ${pText(t)}` };
+      })) : []);
+
+  const gainCase = (model: string, method: 'gb' | 'ogm', ok: (gain: number, pv: number) => boolean) =>
+    armCase(outcomes, `${model} ${method === 'gb' ? 'GB' : 'OGM-GE'}`, [{ model, method }, plainArm(model)], seeds, ([a, b]) => {
+      const gain = 100 * (mean(a) - mean(b)) / mean(b);
+      const pv = a.length >= 2 ? pairedTTest(a, b, 'two-sided', 'seeds').p : NaN;
+      return { ok: ok(gain, pv), reads: `${signed(gain)} over plain, p ${pText(pv)}` };
+    });
+  const methods = (['gb', 'ogm'] as const).filter(m => p.methods.includes(m));
+  add('F6', `GB and OGM-GE: neither helps (gain > 0 and p <= ${ALPHA} over seeds) on any backbone`,
+    p.tableModels.flatMap(model => methods.map(m => gainCase(model, m, (gain, pv) => !(gain > 0 && pv <= ALPHA)))));
+  add('F7', 'GB below plain (mean fused Recall@20) on the late-fusion backbones: VBPR, DeepStyle, MMGCN, GRCN',
+    methods.includes('gb') ? p.tableModels.filter(m => LATE_FUSION.includes(m)).map(model => gainCase(model, 'gb', gain => gain < 0)) : []);
+
+  const ablationModels = p.ablationModels.filter(m => m === 'vbpr' || m === 'egogcn');
+  const ablationCase = (model: string, variant: string) => armCase(outcomes, `${model} ${variant.replace(/_/g, ' ')}`,
+    [{ model, method: 'ckd' }, { model, method: 'ckd', variant }], seeds, ([full, ablated]) => {
+      const drop = 100 * (mean(full) - mean(ablated)) / mean(full);
+      const pv = full.length >= 2 ? pairedTTest(full, ablated, 'two-sided', 'seeds').p : NaN;
+      return { ok: drop >= 0 && drop <= 4, reads: `drop ${signed(drop)}, p ${pText(pv)}` };
+    });
+  add('F8', 'Table 3: each ablation lowers fused Recall@20 against full CKD by 0% to 4%, on VBPR and EgoGCN',
+    ablationModels.flatMap(model => ABLATIONS.map(variant => ablationCase(model, variant))));
+  const pairs = ablationModels.flatMap(model => ABLATIONS.map(variant => ({ model, variant })));
+  add('F9', `Table 3: at most two of the ${pairs.length} (backbone, ablation) pairs reach p <= ${ALPHA} over seeds`, pairs.length ? [{
+    label: 'pairs', read: () => {
+      const read = pairs.map(({ model, variant }) => {
+        const full = armValues(outcomes, { model, method: 'ckd' });
+        const abl = armValues(outcomes, { model, method: 'ckd', variant });
+        const shared = seeds.filter(s => full.has(s) && abl.has(s));
+        const pv = shared.length >= 2 ? pairedTTest(shared.map(s => full.get(s)!), shared.map(s => abl.get(s)!), 'two-sided', 'seeds').p : NaN;
+        return { complete: shared.length === seeds.length, significant: pv <= ALPHA, started: shared.length > 0 };
+      });
+      if (!read.some(r => r.started)) return undefined;
+      const significant = read.filter(r => r.significant).length;
+      // Decided when every pair is complete, or when more than two complete pairs are significant already.
+      const complete = read.every(r => r.complete) || read.filter(r => r.complete && r.significant).length > 2;
+      return { complete, ok: significant <= 2, reads: `${significant} significant${complete ? '' : ` (${read.filter(r => r.complete).length} of ${pairs.length} pairs complete)`}` };
+    },
+  }] : []);
+
+  add('F10', `every grid cell converges before the ${p.train.epochs}-epoch cap; only learning-rate walk cells at 1e-4 may not`, [{
+    label: 'cells', read: () => {
+      const plan = planPreset(p, v.dataset.fingerprint, undefined, v.store);
+      const done = plan.cells.map(c => ({ c, r: v.store.get(configKey(c.cell)) })).filter(x => x.r);
+      if (done.length === 0) return undefined;
+      const bad = done.filter(({ c, r }) => !cellConverged(r!) && !(c.lrSearch && c.cell.train.lr === 1e-4));
+      // A finished cell that did not converge decides it at once; otherwise the whole grid must be finished.
+      const complete = (done.length === plan.cells.length && plan.waiting === 0) || bad.length > 0;
+      const walkOnly = done.filter(({ c, r }) => !cellConverged(r!) && c.lrSearch && c.cell.train.lr === 1e-4).length;
+      return {
+        complete, ok: bad.length === 0,
+        reads: `${bad.length} of ${done.length} finished cells did not converge${walkOnly ? ` (and ${walkOnly} walk cells at 1e-4, allowed)` : ''}${complete ? '' : ` (${plan.cells.length - done.length + plan.waiting} cells to run)`}`,
+      };
+    },
+  }]);
+  return out;
+}
+
+/** The verdicts as a table for tables.md and the report. */
+export function gridVerdictTable(verdicts: readonly PredictionVerdict[], document: string): ResultTable {
+  return verdictTable(`The further registered predictions (${document}), decided from the records`, 'the records', verdicts, [
+    'a case is decided when every seed it needs is recorded (the preset\'s seeds; for a backbone\'s plain, CKD and teachers, all of its CKD seeds); until then it reads "so far"',
+    'a prediction fails when one decided case fails, holds when all are decided and hold, and is open otherwise; the per-backbone gains are the headline\'s table',
+  ]);
+}

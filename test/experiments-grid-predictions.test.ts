@@ -1,0 +1,79 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { gridVerdicts } from '../lib/experiments/grid-predictions';
+import { PROJECT_ROOT } from '../lib/experiments/provenance';
+import { recordedView } from '../lib/experiments/readme-headline';
+import { reproductionOutcomes } from '../lib/experiments/reproduce';
+import { planCells, planPreset, presetByName } from '../lib/experiments/reproduce-plan';
+import { configKey } from '../lib/experiments/result-store';
+import { RunCell, RunRecord } from '../lib/experiments/run-cell';
+
+/** The converging grid's committed records, as stored (one JSON object per line). */
+const committed = path.join(PROJECT_ROOT, 'results', 'full-default');
+const full = presetByName('full');
+const lines = () => fs.readFileSync(path.join(committed, 'store.jsonl'), 'utf8').split('\n').filter(Boolean).map(l => JSON.parse(l) as RunRecord);
+
+describe('the full grid\'s further registered predictions, decided from the records', () => {
+  let dir: string;
+  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ckd-grid-pred-')); });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const verdicts = (records: RunRecord[]) => {
+    fs.writeFileSync(path.join(dir, 'store.jsonl'), records.map(r => JSON.stringify(r)).join('\n') + '\n');
+    const v = recordedView(dir, full);
+    return new Map(gridVerdicts(v, reproductionOutcomes(v)).map(x => [x.id, x]));
+  };
+  const isVbprTeacher = (c: RunCell, mode: string) => c.model === 'vbpr' && c.mode === mode && c.method === 'plain';
+
+  it('F1 reads the ratio of VBPR\'s two teachers\' means over its ten seeds, and waits while a seed is missing', () => {
+    const recs = lines();
+    const f1 = verdicts(recs).get('F1')!;
+    const [, ratio, text, visual] = /^vbpr: ([\d.]+) \(([\d.]+) \/ ([\d.]+)\)$/.exec(f1.detail)!.map(Number);
+    assert.ok(Math.abs(ratio - text / visual) < 2e-3, f1.detail);
+    assert.strictEqual(f1.verdict, ratio >= 1.15 && ratio <= 1.35 ? 'holds' : 'fails');
+    const without = recs.filter(r => !(isVbprTeacher(r.config, 'text-only') && r.config.train.seed === 10));
+    const open = verdicts(without).get('F1')!;
+    assert.strictEqual(open.verdict, 'open');
+    assert.match(open.detail, /^vbpr: [\d.]+ \([\d.]+ \/ [\d.]+\) \(9 of 10 seeds\), so far$/);
+  });
+
+  it('GB and OGM-GE: a significant gain over plain decides F6 and F7 against the prediction at once', () => {
+    const recs = lines();
+    const v = recordedView(committed, full);
+    // VBPR's planned GB cells on seeds 1-3, recorded with the results of the plain cells of their seeds
+    // and every fused Recall@20 10% higher: a clear, significant gain.
+    const planned = planCells(full, v.dataset.fingerprint, ['vbpr'], v.store).map(p => p.cell);
+    const gb = planned.filter(c => c.method === 'gb');
+    assert.deepStrictEqual(gb.map(c => c.train.seed), [1, 2, 3]);
+    const fake = gb.map(c => {
+      const plain = planned.find(p => p.method === 'plain' && p.mode === 'multimodal' && p.train.seed === c.train.seed && p.train.lr === c.train.lr)!;
+      const rec = v.store.get(configKey(plain))!;
+      const result = JSON.parse(JSON.stringify(rec.result));
+      result.test.all.recall20 *= 1.1;
+      return { key: configKey(c), config: c, result, meta: rec.meta } as RunRecord;
+    });
+    const before = verdicts(recs);
+    assert.match(before.get('F6')!.detail, /^none of its 12 cases run yet$/);
+    const after = verdicts([...recs, ...fake]);
+    assert.strictEqual(after.get('F6')!.verdict, 'fails');
+    assert.match(after.get('F6')!.detail, /vbpr GB: \+10\.0% over plain, p (<0\.001|0\.0[0-4]\d) \(fails\)/);
+    assert.strictEqual(after.get('F7')!.verdict, 'fails');
+    assert.match(after.get('F7')!.detail, /vbpr GB: \+10\.0% over plain, p [^;]* \(fails\); not run yet: deepstyle GB, mmgcn GB, grcn GB$/);
+  });
+
+  it('F10: one finished cell that did not converge decides it, unless it is a learning-rate walk cell at 1e-4', () => {
+    const recs = lines();
+    assert.strictEqual(verdicts(recs).get('F10')!.verdict, 'open', 'the grid is not finished');
+    const v = recordedView(committed, full);
+    const plan = planPreset(full, v.dataset.fingerprint, undefined, v.store).cells;
+    const walk = plan.find(p => p.lrSearch && p.cell.train.lr === 1e-4 && v.store.has(configKey(p.cell)))!;
+    const grid = plan.find(p => !p.lrSearch && v.store.has(configKey(p.cell)))!;
+    const flagged = (key: string) => recs.map(r => r.key === key ? { ...r, result: { ...r.result, converged: false } } : r);
+    assert.strictEqual(verdicts(flagged(configKey(walk.cell))).get('F10')!.verdict, 'open');
+    assert.match(verdicts(flagged(configKey(walk.cell))).get('F10')!.detail, /and 1 walk cells at 1e-4, allowed/);
+    const failed = verdicts(flagged(configKey(grid.cell))).get('F10')!;
+    assert.strictEqual(failed.verdict, 'fails');
+    assert.match(failed.detail, /^cells: 1 of \d+ finished cells did not converge \(fails\)$/);
+  });
+});
