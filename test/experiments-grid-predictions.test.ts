@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { gridVerdicts } from '../lib/experiments/grid-predictions';
+import { TEACHER_RULE, gridVerdicts, teacherRuleVerdicts } from '../lib/experiments/grid-predictions';
 import { PROJECT_ROOT } from '../lib/experiments/provenance';
 import { recordedView } from '../lib/experiments/readme-headline';
 import { reproductionOutcomes } from '../lib/experiments/reproduce';
@@ -75,5 +75,23 @@ describe('the full grid\'s further registered predictions, decided from the reco
     const failed = verdicts(flagged(configKey(grid.cell))).get('F10')!;
     assert.strictEqual(failed.verdict, 'fails');
     assert.match(failed.detail, /^cells: 1 of \d+ finished cells did not converge \(fails\)$/);
+  });
+
+  it('the teacher rule reads each backbone\'s ratio and gain on seeds 1-3 and checks that they agree', () => {
+    const v = recordedView(committed, full);
+    const outcomes = reproductionOutcomes(v);
+    assert.deepStrictEqual(teacherRuleVerdicts(v, outcomes).map(x => [x.verdict, x.detail]), [['open', 'none of its 2 cases run yet']], 'MGCN and MMGCN have no CKD record');
+    // The same rule on two backbones whose seeds 1-3 are recorded: EgoGCN's teachers rank above its fused
+    // model and it gains more than 2%, VBPR's rank below and it gains less.
+    const onRecorded = teacherRuleVerdicts(v, outcomes, { ...TEACHER_RULE, models: ['vbpr', 'egogcn'] })[0];
+    assert.strictEqual(onRecorded.verdict, 'holds', onRecorded.detail);
+    const read = (model: string, d: string) => new RegExp(`${model}: ratio ([\\d.]+), [^;]*; gain ([-+][\\d.]+)%`).exec(d)!.slice(1).map(Number);
+    const [egoRatio, egoGain] = read('egogcn', onRecorded.detail);
+    const [vbprRatio, vbprGain] = read('vbpr', onRecorded.detail);
+    assert.ok(egoRatio >= 1 && egoGain >= 2 && vbprRatio < 1 && vbprGain < 2, onRecorded.detail);
+    // A higher gain line than EgoGCN's gain: EgoGCN no longer agrees, and the rule fails.
+    const strict = teacherRuleVerdicts(v, outcomes, { ...TEACHER_RULE, models: ['vbpr', 'egogcn'], gainAt: Math.ceil(egoGain) + 1 })[0];
+    assert.strictEqual(strict.verdict, 'fails');
+    assert.match(strict.detail, /egogcn: ratio [\d.]+, so the rule expects a gain at least \+\d+\.0%; gain \+[\d.]+% \(fails\)/);
   });
 });

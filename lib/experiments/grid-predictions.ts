@@ -199,6 +199,41 @@ export function gridVerdicts(v: ReproductionView, outcomes: readonly RunOutcome[
   return out;
 }
 
+/**
+ * The teacher rule (docs/prediction-rule.md, committed before any CKD cell of these backbones
+ * ran): CKD gains at least `gainAt` percent exactly when the better teacher's own-channel Recall@20
+ * is at least `ratioAt` times the plain fused model's, on seeds 1-3.
+ */
+export const TEACHER_RULE: TeacherRule = { document: 'docs/prediction-rule.md', models: ['mgcn', 'mmgcn'], ratioAt: 1, gainAt: 2 };
+
+export interface TeacherRule { document: string; models: readonly string[]; ratioAt: number; gainAt: number }
+
+/** The teacher rule against the full grid's records (`outcomes`: its finished grid cells). */
+export function teacherRuleVerdicts(v: ReproductionView, outcomes: readonly RunOutcome[], rule: TeacherRule = TEACHER_RULE): PredictionVerdict[] {
+  const { ratioAt, gainAt } = rule;
+  const cases = rule.models.filter(m => v.preset.tableModels.includes(m)).map(model => armCase(outcomes, model, [
+    { model, method: 'plain', mode: 'text-only', mask: 'text' }, { model, method: 'plain', mode: 'visual-only', mask: 'visual' },
+    { model, method: 'plain' }, { model, method: 'ckd' },
+  ], v.preset.seeds, ([t, vis, plain, ckd]) => {
+    const ratio = mean(plain.map((x, i) => Math.max(t[i], vis[i]) / x));
+    const gain = 100 * (mean(ckd) - mean(plain)) / mean(plain);
+    const expected = ratio >= ratioAt ? `at least ${signed(gainAt)}` : `below ${signed(gainAt)}`;
+    return { ok: (ratio >= ratioAt) === (gain >= gainAt), reads: `ratio ${ratio.toFixed(3)}, so the rule expects a gain ${expected}; gain ${signed(gain)}` };
+  }));
+  return [{
+    id: 'R', prediction: `on ${rule.models.join(' and ')}: CKD's gain is at least ${signed(gainAt)} exactly when the better teacher / plain fused ratio is at least ${ratioAt.toFixed(2)} (seeds 1-3)`,
+    ...decide(cases),
+  }];
+}
+
+/** The teacher rule's verdict as a table. */
+export function teacherRuleTable(verdicts: readonly PredictionVerdict[]): ResultTable {
+  return verdictTable(`The teacher rule (${TEACHER_RULE.document}), decided from the records`, 'the records', verdicts, [
+    'ratio: the better teacher\'s test Recall@20 on its own channel over the plain fused model\'s, mean over seeds of the per-seed ratio; gain: CKD over plain, fused test Recall@20, mean over seeds',
+    'the rule was formed on VBPR, DeepStyle, GRCN and EgoGCN; these backbones had no CKD record when it was committed',
+  ]);
+}
+
 /** The verdicts as a table for tables.md and the report. */
 export function gridVerdictTable(verdicts: readonly PredictionVerdict[], document: string): ResultTable {
   return verdictTable(`The further registered predictions (${document}), decided from the records`, 'the records', verdicts, [

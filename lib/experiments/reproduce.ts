@@ -23,7 +23,7 @@ import { PlannedCell, ReproducePreset, gridCells, planCells, planPreset, shardCe
 import { Report, ReportBlock, writeReport } from './report';
 import { RunCell, RunCellMeta, RunCellOptions, RunRecord, RunStore, cellConverged, cellEvaluations, cellLabel, ckdVariant, runOrReuseCell } from './run-cell';
 import { configKey } from './result-store';
-import { gridVerdictTable, gridVerdicts } from './grid-predictions';
+import { gridVerdictTable, gridVerdicts, teacherRuleTable, teacherRuleVerdicts } from './grid-predictions';
 import { headlineTable } from './headline';
 import { payoffFigure, payoffState, payoffTable } from './payoff';
 import { walkLearningRates, walkSummary } from './lr-search';
@@ -113,6 +113,8 @@ export interface ReproductionTables {
   headline?: ResultTable;
   /** The prediction's further items (teachers, learning rates, baselines, Table 3, convergence), decided from the records. */
   furtherPredictions?: ResultTable;
+  /** The teacher rule's out-of-sample test (docs/prediction-rule.md), decided from the records. */
+  teacherRule?: ResultTable;
 }
 
 export function reproductionTables(v: ReproductionView): ReproductionTables {
@@ -131,6 +133,7 @@ export function reproductionTables(v: ReproductionView): ReproductionTables {
     ...(v.preset.prediction?.dataset === v.dataset.name ? {
       headline: headlineTable(outcomes, v.preset.prediction.rows, v.preset.prediction.document),
       furtherPredictions: gridVerdictTable(gridVerdicts(v, outcomes), v.preset.prediction.document),
+      teacherRule: teacherRuleTable(teacherRuleVerdicts(v, outcomes)),
     } : {}),
   };
 }
@@ -261,6 +264,7 @@ export async function writeReproductionReport(v: ReproductionView, dir: string, 
     { kind: 'text', text: `Preset ${v.preset.name} on data set '${v.dataset.name}' (fingerprint ${v.dataset.fingerprint}): ${done.length} of ${planned.length} cells finished${plan.waiting ? `, more waiting for their learning rate to be selected` : ''}; ${notConverged} of the finished cells did not converge (flagged in the cells table).${teachersText} ${protocolText(v.preset)} The paper's numbers are its Amazon ${paperColumn(v.dataset.name)} column${paperDatasetName(v.dataset.name) ? '' : ': a different data set, shown for the shape of the results, not for equality'}.` },
     ...(tables.headline ? [{ kind: 'table' as const, table: tables.headline }] : []),
     ...(tables.furtherPredictions ? [{ kind: 'table' as const, table: tables.furtherPredictions }] : []),
+    ...(tables.teacherRule ? [{ kind: 'table' as const, table: tables.teacherRule }] : []),
     { kind: 'heading', text: 'Figure 1: the pilot study' },
   ];
   const figures: string[] = [];
@@ -301,7 +305,7 @@ export async function writeReproductionReport(v: ReproductionView, dir: string, 
   blocks.push({ kind: 'heading', text: 'Cells' }, { kind: 'table', table: cellsTable(v, planned) });
   const report: Report = { title: `CKD reproduction: ${v.dataset.name}, preset ${v.preset.name}`, blocks, provenance: provenanceOf(done, provenance) };
   const reportFile = writeReport(path.join(dir, 'report.html'), report);
-  const md = [...(tables.headline ? [tables.headline] : []), ...(tables.furtherPredictions ? [tables.furtherPredictions] : []), tables.table1, tables.ckdVsPlain, ...(tables.ckdCodeFormVsPlain ? [tables.ckdCodeFormVsPlain] : []), tables.table2, tables.table3, ...(payoff.length ? [payoffTable(payoff, payoffMissing)] : []), ...(lrTable ? [lrTable] : [])].map(t => renderMarkdown(t)).join('\n');
+  const md = [...(tables.headline ? [tables.headline] : []), ...(tables.furtherPredictions ? [tables.furtherPredictions] : []), ...(tables.teacherRule ? [tables.teacherRule] : []), tables.table1, tables.ckdVsPlain, ...(tables.ckdCodeFormVsPlain ? [tables.ckdCodeFormVsPlain] : []), tables.table2, tables.table3, ...(payoff.length ? [payoffTable(payoff, payoffMissing)] : []), ...(lrTable ? [lrTable] : [])].map(t => renderMarkdown(t)).join('\n');
   const tablesFile = path.join(dir, 'tables.md');
   fs.writeFileSync(tablesFile, `Preset ${v.preset.name} on '${v.dataset.name}' (${done.length} of ${planned.length} cells finished).\n\n${md}`);
   return { report: reportFile, tables: tablesFile, figures, pngs };
