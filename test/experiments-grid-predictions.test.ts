@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { TEACHER_RULE, gridVerdicts, teacherRuleVerdicts } from '../lib/experiments/grid-predictions';
 import { PROJECT_ROOT } from '../lib/experiments/provenance';
-import { recordedView } from '../lib/experiments/readme-headline';
+import { recordedView } from '../lib/experiments/recorded-view';
 import { reproductionOutcomes } from '../lib/experiments/reproduce';
 import { planCells, planPreset, presetByName } from '../lib/experiments/reproduce-plan';
 import { configKey } from '../lib/experiments/result-store';

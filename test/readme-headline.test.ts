@@ -4,7 +4,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { CkdError } from '../lib/errors';
 import { PROJECT_ROOT } from '../lib/experiments/provenance';
-import { HEADLINE_END, HEADLINE_RESULTS, HEADLINE_START, readmeHeadline, recordedView, withHeadline } from '../lib/experiments/readme-headline';
+import { HEADLINE_END, HEADLINE_RESULTS, HEADLINE_START, readmeHeadline, withHeadline } from '../lib/experiments/readme-headline';
+import { recordedView } from '../lib/experiments/recorded-view';
 import { presetByName } from '../lib/experiments/reproduce-plan';
 
 describe("the README's headline comes from the records", () => {

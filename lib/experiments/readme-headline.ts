@@ -5,13 +5,10 @@
  * results/full-default, and a test fails when the committed README and the committed records
  * disagree.
  */
-import * as path from 'path';
 import { CkdError } from '../errors';
 import { PAPER_MODELS } from './paper';
-import { Provenance } from './provenance';
-import { ReproducePreset, planPreset } from './reproduce-plan';
+import { planPreset } from './reproduce-plan';
 import { ReproductionView, presetRecords, reproductionTables } from './reproduce';
-import { openResultsStore } from './results-folder';
 import { formatCell } from './tables';
 
 export const HEADLINE_START = '<!-- headline:start -->';
@@ -19,18 +16,6 @@ export const HEADLINE_END = '<!-- headline:end -->';
 
 /** The folder the README's headline is read from, relative to the project folder. */
 export const HEADLINE_RESULTS = 'results/full-default';
-
-/**
- * A finished results folder as the report reads it, without its data set at hand: the data set's
- * name and fingerprint are taken from the records' provenance.
- */
-export function recordedView(dir: string, preset: ReproducePreset): ReproductionView {
-  const store = openResultsStore(dir);
-  const first = store.records()[0];
-  if (!first) throw new CkdError(`${dir}: no finished cell recorded (store.jsonl is missing or empty)`);
-  const dataset = (first.meta as { provenance?: Provenance } | undefined)?.provenance?.dataset;
-  return { preset, store, dataset: { name: dataset?.name ?? path.basename(dir).replace(`${preset.name}-`, ''), fingerprint: first.config.dataset } };
-}
 
 /** The paper's spelling of a backbone ('egogcn' -> 'EgoGCN'). */
 function paperName(model: string): string {

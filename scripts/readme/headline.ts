@@ -7,7 +7,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { CkdError } from '../../lib/errors';
 import { PROJECT_ROOT } from '../../lib/experiments/provenance';
-import { HEADLINE_RESULTS, readmeHeadline, recordedView, withHeadline } from '../../lib/experiments/readme-headline';
+import { HEADLINE_RESULTS, readmeHeadline, withHeadline } from '../../lib/experiments/readme-headline';
+import { recordedView } from '../../lib/experiments/recorded-view';
 import { presetByName } from '../../lib/experiments/reproduce-plan';
 
 function main(args: string[]): number {
