@@ -5,7 +5,7 @@ import * as path from 'path';
 import { TEACHER_RULE, gridVerdicts, teacherRuleVerdicts } from '../lib/experiments/grid-predictions';
 import { PROJECT_ROOT } from '../lib/experiments/provenance';
 import { recordedView } from '../lib/experiments/recorded-view';
-import { reproductionOutcomes } from '../lib/experiments/reproduce';
+import { reproductionOutcomes, reproductionTables } from '../lib/experiments/reproduce';
 import { planCells, planPreset, presetByName } from '../lib/experiments/reproduce-plan';
 import { configKey } from '../lib/experiments/result-store';
 import { RunCell, RunRecord } from '../lib/experiments/run-cell';
@@ -93,5 +93,14 @@ describe('the full grid\'s further registered predictions, decided from the reco
     const strict = teacherRuleVerdicts(v, outcomes, { ...TEACHER_RULE, models: ['vbpr', 'egogcn'], gainAt: Math.ceil(egoGain) + 1 })[0];
     assert.strictEqual(strict.verdict, 'fails');
     assert.match(strict.detail, /egogcn: ratio [\d.]+, so the rule expects a gain at least \+\d+\.0%; gain \+[\d.]+% \(fails\)/);
+  });
+
+  it('the full preset\'s tables carry both verdict tables on its own data set, and no other preset\'s do', () => {
+    const t = reproductionTables(recordedView(committed, full));
+    assert.deepStrictEqual(t.furtherPredictions!.rows.map(r => r[0]), ['F1', 'F2', 'F3', 'F4', 'F5', 'F6', 'F7', 'F8', 'F9', 'F10']);
+    assert.deepStrictEqual(t.teacherRule!.rows.map(r => r[0]), ['R']);
+    const quick = reproductionTables(recordedView(path.join(PROJECT_ROOT, 'results', 'quick-default'), presetByName('quick')));
+    assert.strictEqual(quick.furtherPredictions, undefined);
+    assert.strictEqual(quick.teacherRule, undefined);
   });
 });
