@@ -14,11 +14,11 @@ import { ModalityMask, TRAIN_MODES, TrainMode } from '../models/backbone';
 import { walkLearningRates } from './lr-search';
 import { PredictionVerdict, Verdict, verdictTable } from './prediction-verdicts';
 import type { ReproductionView } from './reproduce';
-import { planPreset, walkBase } from './reproduce-plan';
+import { plainAndCkdSeeds, planPreset, walkBase } from './reproduce-plan';
 import { configKey } from './result-store';
 import { cellConverged } from './run-cell';
 import { pairedTTest } from './summary';
-import { ResultTable, RunOutcome } from './tables';
+import { ResultTable, RunOutcome, formatCell } from './tables';
 
 /** What one case reads now: decided (complete) or provisional, and whether it holds. */
 interface Reading { complete: boolean; ok: boolean; reads: string }
@@ -31,9 +31,13 @@ const LATE_FUSION = ['vbpr', 'deepstyle', 'mmgcn', 'grcn'];
 /** Table 3's ablations, as ckdVariant names them. */
 const ABLATIONS = ['without_generic', 'without_reweight', 'kl_instead_of_hinge', 'mse_instead_of_hinge'];
 
-const signed = (x: number, digits = 1) => `${x >= 0 ? '+' : ''}${x.toFixed(digits)}%`;
+const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`;
 const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
-const pText = (p: number) => (Number.isFinite(p) ? (p < 0.001 ? '<0.001' : p.toFixed(3)) : '-');
+const pText = (p: number) => formatCell(p, 'p');
+/** 100 (mean a - mean b) / mean b: a's mean in percent over b's. */
+const percentOver = (a: readonly number[], b: readonly number[]) => 100 * (mean(a) - mean(b)) / mean(b);
+/** Two-sided paired t-test over seeds, NaN with fewer than two. */
+const pSeeds = (a: readonly number[], b: readonly number[]) => (a.length >= 2 ? pairedTTest(a, b, 'two-sided', 'seeds').p : NaN);
 
 /** A kind of run: backbone, method, training mode, CKD variant, and the mask its Recall@20 is read under. */
 interface Arm { model: string; method: string; mode?: TrainMode; variant?: string; mask?: ModalityMask }
@@ -49,6 +53,21 @@ function armValues(outcomes: readonly RunOutcome[], arm: Arm): Map<number, numbe
     if (v !== undefined) out.set(r.seed, v);
   }
   return out;
+}
+
+/** A backbone's text teacher and visual teacher (each read on its own channel) and its plain fused model. */
+const teacherArms = (model: string): Arm[] => [
+  { model, method: 'plain', mode: 'text-only', mask: 'text' }, { model, method: 'plain', mode: 'visual-only', mask: 'visual' }, { model, method: 'plain' },
+];
+/** Mean over seeds of the better teacher's Recall@20 over the plain fused model's (the payoff figure's x). */
+const teacherRatio = (text: readonly number[], visual: readonly number[], plain: readonly number[]) =>
+  mean(plain.map((x, i) => Math.max(text[i], visual[i]) / x));
+
+/** The values of every arm on the seeds of `seeds` recorded for all of them (in seed order). */
+function onSharedSeeds(outcomes: readonly RunOutcome[], arms: readonly Arm[], seeds: readonly number[]): { shared: number[]; values: number[][] } {
+  const maps = arms.map(a => armValues(outcomes, a));
+  const shared = seeds.filter(s => maps.every(m => m.has(s)));
+  return { shared, values: maps.map(m => shared.map(s => m.get(s)!)) };
 }
 
 function decide(cases: readonly Case[]): { verdict: Verdict; detail: string } {
@@ -76,10 +95,9 @@ function armCase(outcomes: readonly RunOutcome[], label: string, arms: Arm[], se
   return {
     label,
     read: () => {
-      const maps = arms.map(a => armValues(outcomes, a));
-      const shared = seeds.filter(s => maps.every(m => m.has(s)));
+      const { shared, values } = onSharedSeeds(outcomes, arms, seeds);
       if (shared.length === 0) return undefined;
-      const { ok, reads } = test(maps.map(m => shared.map(s => m.get(s)!)));
+      const { ok, reads } = test(values);
       const complete = shared.length === seeds.length;
       return { complete, ok, reads: complete ? reads : `${reads} (${shared.length} of ${seeds.length} seeds)` };
     },
@@ -90,16 +108,13 @@ function armCase(outcomes: readonly RunOutcome[], label: string, arms: Arm[], se
 export function gridVerdicts(v: ReproductionView, outcomes: readonly RunOutcome[]): PredictionVerdict[] {
   const p = v.preset;
   const seeds = p.seeds;
-  /** Seeds of plain, CKD and its teachers for a backbone: 1..N where the preset runs more. */
-  const ckdSeeds = (model: string) => (p.moreSeeds?.[model] ? Array.from({ length: p.moreSeeds[model] }, (_, i) => i + 1) : seeds);
-  const text: Arm = { model: '', method: 'plain', mode: 'text-only', mask: 'text' };
-  const visual: Arm = { model: '', method: 'plain', mode: 'visual-only', mask: 'visual' };
+  const ckdSeeds = (model: string) => plainAndCkdSeeds(p, model);
   const plainArm = (model: string): Arm => ({ model, method: 'plain' });
   const out: PredictionVerdict[] = [];
   const add = (id: string, prediction: string, cases: Case[]) => out.push({ id, prediction, ...decide(cases) });
 
   add('F1', 'VBPR\'s converged teachers: text / visual between 1.15 and 1.35 (test Recall@20 on their own channels, means over seeds)', [
-    armCase(outcomes, 'vbpr', [{ ...text, model: 'vbpr' }, { ...visual, model: 'vbpr' }], ckdSeeds('vbpr'), ([t, vis]) => {
+    armCase(outcomes, 'vbpr', teacherArms('vbpr').slice(0, 2), ckdSeeds('vbpr'), ([t, vis]) => {
       const ratio = mean(t) / mean(vis);
       return { ok: ratio >= 1.15 && ratio <= 1.35, reads: `${ratio.toFixed(3)} (${mean(t).toFixed(4)} / ${mean(vis).toFixed(4)})` };
     }),
@@ -107,8 +122,8 @@ export function gridVerdicts(v: ReproductionView, outcomes: readonly RunOutcome[
 
   add('F2', 'the best teacher within 0.93-1.07 of the plain fused model, every backbone but MMGCN (mean over seeds of the per-seed ratio)',
     p.tableModels.filter(m => m !== 'mmgcn').map(model => armCase(outcomes, model,
-      [{ ...text, model }, { ...visual, model }, plainArm(model)], ckdSeeds(model), ([t, vis, plain]) => {
-        const ratio = mean(plain.map((x, i) => Math.max(t[i], vis[i]) / x));
+      teacherArms(model), ckdSeeds(model), ([t, vis, plain]) => {
+        const ratio = teacherRatio(t, vis, plain);
         return { ok: ratio >= 0.93 && ratio <= 1.07, reads: ratio.toFixed(3) };
       })));
 
@@ -137,15 +152,14 @@ export function gridVerdicts(v: ReproductionView, outcomes: readonly RunOutcome[
   add('F5', 'CKD in the code\'s form against the paper\'s: |difference| < 2% of fused Recall@20 on every backbone (seeds both forms have)',
     p.ckdCodeForm ? p.tableModels.map(model => armCase(outcomes, model,
       [{ model, method: 'ckd', variant: 'ckd_code_form' }, { model, method: 'ckd' }], seeds, ([code, paper]) => {
-        const diff = 100 * (mean(code) - mean(paper)) / mean(paper);
-        const t = code.length >= 2 ? pairedTTest(code, paper, 'two-sided', 'seeds').p : NaN;
-        return { ok: Math.abs(diff) < 2, reads: `${signed(diff)}, p ${pText(t)}` };
+        const diff = percentOver(code, paper);
+        return { ok: Math.abs(diff) < 2, reads: `${signed(diff)}, p ${pText(pSeeds(code, paper))}` };
       })) : []);
 
   const gainCase = (model: string, method: 'gb' | 'ogm', ok: (gain: number, pv: number) => boolean) =>
     armCase(outcomes, `${model} ${method === 'gb' ? 'GB' : 'OGM-GE'}`, [{ model, method }, plainArm(model)], seeds, ([a, b]) => {
-      const gain = 100 * (mean(a) - mean(b)) / mean(b);
-      const pv = a.length >= 2 ? pairedTTest(a, b, 'two-sided', 'seeds').p : NaN;
+      const gain = percentOver(a, b);
+      const pv = pSeeds(a, b);
       return { ok: ok(gain, pv), reads: `${signed(gain)} over plain, p ${pText(pv)}` };
     });
   const methods = (['gb', 'ogm'] as const).filter(m => p.methods.includes(m));
@@ -155,11 +169,11 @@ export function gridVerdicts(v: ReproductionView, outcomes: readonly RunOutcome[
     methods.includes('gb') ? p.tableModels.filter(m => LATE_FUSION.includes(m)).map(model => gainCase(model, 'gb', gain => gain < 0)) : []);
 
   const ablationModels = p.ablationModels.filter(m => m === 'vbpr' || m === 'egogcn');
+  const ablationArms = (model: string, variant: string): Arm[] => [{ model, method: 'ckd' }, { model, method: 'ckd', variant }];
   const ablationCase = (model: string, variant: string) => armCase(outcomes, `${model} ${variant.replace(/_/g, ' ')}`,
-    [{ model, method: 'ckd' }, { model, method: 'ckd', variant }], seeds, ([full, ablated]) => {
-      const drop = 100 * (mean(full) - mean(ablated)) / mean(full);
-      const pv = full.length >= 2 ? pairedTTest(full, ablated, 'two-sided', 'seeds').p : NaN;
-      return { ok: drop >= 0 && drop <= 4, reads: `drop ${signed(drop)}, p ${pText(pv)}` };
+    ablationArms(model, variant), seeds, ([full, ablated]) => {
+      const drop = -percentOver(ablated, full);
+      return { ok: drop >= 0 && drop <= 4, reads: `drop ${signed(drop)}, p ${pText(pSeeds(full, ablated))}` };
     });
   add('F8', 'Table 3: each ablation lowers fused Recall@20 against full CKD by 0% to 4%, on VBPR and EgoGCN',
     ablationModels.flatMap(model => ABLATIONS.map(variant => ablationCase(model, variant))));
@@ -167,11 +181,8 @@ export function gridVerdicts(v: ReproductionView, outcomes: readonly RunOutcome[
   add('F9', `Table 3: at most two of the ${pairs.length} (backbone, ablation) pairs reach p <= ${ALPHA} over seeds`, pairs.length ? [{
     label: 'pairs', read: () => {
       const read = pairs.map(({ model, variant }) => {
-        const full = armValues(outcomes, { model, method: 'ckd' });
-        const abl = armValues(outcomes, { model, method: 'ckd', variant });
-        const shared = seeds.filter(s => full.has(s) && abl.has(s));
-        const pv = shared.length >= 2 ? pairedTTest(shared.map(s => full.get(s)!), shared.map(s => abl.get(s)!), 'two-sided', 'seeds').p : NaN;
-        return { complete: shared.length === seeds.length, significant: pv <= ALPHA, started: shared.length > 0 };
+        const { shared, values: [full, ablated] } = onSharedSeeds(outcomes, ablationArms(model, variant), seeds);
+        return { complete: shared.length === seeds.length, significant: pSeeds(full, ablated) <= ALPHA, started: shared.length > 0 };
       });
       if (!read.some(r => r.started)) return undefined;
       const significant = read.filter(r => r.significant).length;
@@ -186,13 +197,14 @@ export function gridVerdicts(v: ReproductionView, outcomes: readonly RunOutcome[
       const plan = planPreset(p, v.dataset.fingerprint, undefined, v.store);
       const done = plan.cells.map(c => ({ c, r: v.store.get(configKey(c.cell)) })).filter(x => x.r);
       if (done.length === 0) return undefined;
-      const bad = done.filter(({ c, r }) => !cellConverged(r!) && !(c.lrSearch && c.cell.train.lr === 1e-4));
+      const unconverged = done.filter(({ r }) => !cellConverged(r!));
+      const allowed = unconverged.filter(({ c }) => c.lrSearch && c.cell.train.lr === 1e-4).length;
+      const bad = unconverged.length - allowed;
       // A finished cell that did not converge decides it at once; otherwise the whole grid must be finished.
-      const complete = (done.length === plan.cells.length && plan.waiting === 0) || bad.length > 0;
-      const walkOnly = done.filter(({ c, r }) => !cellConverged(r!) && c.lrSearch && c.cell.train.lr === 1e-4).length;
+      const complete = (done.length === plan.cells.length && plan.waiting === 0) || bad > 0;
       return {
-        complete, ok: bad.length === 0,
-        reads: `${bad.length} of ${done.length} finished cells did not converge${walkOnly ? ` (and ${walkOnly} walk cells at 1e-4, allowed)` : ''}${complete ? '' : ` (${plan.cells.length - done.length + plan.waiting} cells to run)`}`,
+        complete, ok: bad === 0,
+        reads: `${bad} of ${done.length} finished cells did not converge${allowed ? ` (and ${allowed} walk cells at 1e-4, allowed)` : ''}${complete ? '' : ` (${plan.cells.length - done.length + plan.waiting} cells to run)`}`,
       };
     },
   }]);
@@ -211,15 +223,13 @@ export interface TeacherRule { document: string; models: readonly string[]; rati
 /** The teacher rule against the full grid's records (`outcomes`: its finished grid cells). */
 export function teacherRuleVerdicts(v: ReproductionView, outcomes: readonly RunOutcome[], rule: TeacherRule = TEACHER_RULE): PredictionVerdict[] {
   const { ratioAt, gainAt } = rule;
-  const cases = rule.models.filter(m => v.preset.tableModels.includes(m)).map(model => armCase(outcomes, model, [
-    { model, method: 'plain', mode: 'text-only', mask: 'text' }, { model, method: 'plain', mode: 'visual-only', mask: 'visual' },
-    { model, method: 'plain' }, { model, method: 'ckd' },
-  ], v.preset.seeds, ([t, vis, plain, ckd]) => {
-    const ratio = mean(plain.map((x, i) => Math.max(t[i], vis[i]) / x));
-    const gain = 100 * (mean(ckd) - mean(plain)) / mean(plain);
-    const expected = ratio >= ratioAt ? `at least ${signed(gainAt)}` : `below ${signed(gainAt)}`;
-    return { ok: (ratio >= ratioAt) === (gain >= gainAt), reads: `ratio ${ratio.toFixed(3)}, so the rule expects a gain ${expected}; gain ${signed(gain)}` };
-  }));
+  const cases = rule.models.filter(m => v.preset.tableModels.includes(m)).map(model => armCase(outcomes, model,
+    [...teacherArms(model), { model, method: 'ckd' }], v.preset.seeds, ([t, vis, plain, ckd]) => {
+      const ratio = teacherRatio(t, vis, plain);
+      const gain = percentOver(ckd, plain);
+      const expected = ratio >= ratioAt ? `at least ${signed(gainAt)}` : `below ${signed(gainAt)}`;
+      return { ok: (ratio >= ratioAt) === (gain >= gainAt), reads: `ratio ${ratio.toFixed(3)}, so the rule expects a gain ${expected}; gain ${signed(gain)}` };
+    }));
   return [{
     id: 'R', prediction: `on ${rule.models.join(' and ')}: CKD's gain is at least ${signed(gainAt)} exactly when the better teacher / plain fused ratio is at least ${ratioAt.toFixed(2)} (seeds 1-3)`,
     ...decide(cases),

@@ -26,17 +26,20 @@ function kindsOf(c: RunCell): string[] {
 }
 
 export function estimatePlan(cells: readonly RunCell[], store: RunStore): PlanEstimate {
-  const times = new Map<string, number[]>();
+  const times = new Map<string, { sum: number; n: number }>();
   for (const r of store.records()) {
     if (!(r.result.wallSeconds > 0)) continue;
-    for (const k of kindsOf(r.config)) times.set(k, [...(times.get(k) ?? []), r.result.wallSeconds]);
+    for (const k of kindsOf(r.config)) {
+      const t = times.get(k) ?? { sum: 0, n: 0 };
+      times.set(k, { sum: t.sum + r.result.wallSeconds, n: t.n + 1 });
+    }
   }
   const est: PlanEstimate = { toRun: 0, seconds: 0, unknown: 0 };
   for (const c of cells) {
     if (store.has(configKey(c))) continue;
     est.toRun++;
     const like = kindsOf(c).map(k => times.get(k)).find(t => t !== undefined);
-    if (like) est.seconds += like.reduce((a, b) => a + b, 0) / like.length;
+    if (like) est.seconds += like.sum / like.n;
     else est.unknown++;
   }
   return est;

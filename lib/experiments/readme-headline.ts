@@ -7,8 +7,9 @@
  */
 import { CkdError } from '../errors';
 import { PAPER_MODELS } from './paper';
-import { planPreset } from './reproduce-plan';
-import { ReproductionView, presetRecords, reproductionTables } from './reproduce';
+import { headlineTable } from './headline';
+import { plainAndCkdSeeds, planPreset } from './reproduce-plan';
+import { ReproductionView, outcomeOf, presetRecords } from './reproduce';
 import { formatCell } from './tables';
 
 export const HEADLINE_START = '<!-- headline:start -->';
@@ -24,10 +25,12 @@ function paperName(model: string): string {
 
 /** The block (markers included) for the results folder `resultsDir` opened as `v`. */
 export function readmeHeadline(v: ReproductionView, resultsDir: string): string {
-  const table = reproductionTables(v).headline;
-  if (!table) throw new CkdError(`${resultsDir}: preset ${v.preset.name} on '${v.dataset.name}' has no registered prediction, so no headline`);
+  const prediction = v.preset.prediction;
+  if (prediction?.dataset !== v.dataset.name) throw new CkdError(`${resultsDir}: preset ${v.preset.name} on '${v.dataset.name}' has no registered prediction, so no headline`);
+  const records = presetRecords(v);
+  const table = headlineTable(records.map(r => outcomeOf(r, v.dataset.name)), prediction.rows, prediction.document);
   const plan = planPreset(v.preset, v.dataset.fingerprint, undefined, v.store);
-  const done = presetRecords(v).length;
+  const done = records.length;
   const complete = done === plan.cells.length && !plan.waiting;
   const col = (name: string) => table.columns.indexOf(name);
   const cell = (row: (typeof table.rows)[number], name: string) => formatCell(row[col(name)], table.formats[col(name)]);
@@ -35,7 +38,7 @@ export function readmeHeadline(v: ReproductionView, resultsDir: string): string 
     HEADLINE_START,
     `**Does CKD lift the fused model? The converging grid, ${complete ? `complete (${done} cells)` : `in progress (${done} of ${plan.cells.length} cells)`}**: embedded`,
     `\`${v.dataset.name}\` data, the paper's protocol run to convergence, beside the prediction committed before its first`,
-    `cell ([prediction](${v.preset.prediction!.document}), [records](${resultsDir}/store.jsonl), [tables](${resultsDir}/tables.md)):`,
+    `cell ([prediction](${prediction.document}), [records](${resultsDir}/store.jsonl), [tables](${resultsDir}/tables.md)):`,
     '',
     '| backbone | predicted | seeds | plain | CKD | gain | 95% CI | p | in range |',
     '|---|---|--:|--:|--:|--:|---|--:|---|',
@@ -43,7 +46,7 @@ export function readmeHeadline(v: ReproductionView, resultsDir: string): string 
   for (const row of table.rows) {
     const model = String(row[col('backbone')]);
     const seeds = Number(row[col('seeds')]);
-    const planned = v.preset.moreSeeds?.[model] ?? v.preset.seeds.length;
+    const planned = plainAndCkdSeeds(v.preset, model).length;
     const head = `| ${paperName(model)} | ${cell(row, 'predicted gain%')} | ${seeds} of ${planned} |`;
     if (seeds === 0) {
       lines.push(`${head} - | - | - | - | - | pending |`);

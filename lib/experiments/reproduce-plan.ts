@@ -225,11 +225,9 @@ export function planPreset(preset: ReproducePreset, dataset: string, models?: st
     for (const t of Object.values(teacherCells(cell))) push(t, groupOf(model, seed), false, true);
     push(cell, groupOf(model, seed), false, true);
   };
-  const seedsUpTo = (n: number) => Array.from({ length: n }, (_, k) => k + 1);
   const modelsInOrder = [...new Set([...preset.tableModels, ...preset.figure1Models, ...preset.ablationModels])];
   for (const model of modelsInOrder) {
-    const seeds = [...new Set([...preset.seeds, ...seedsUpTo(preset.moreSeeds?.[model] ?? 0)])];
-    for (const seed of seeds) {
+    for (const seed of plainAndCkdSeeds(preset, model)) {
       for (const mode of TRAIN_MODES) add(model, seed, mode, 'plain');
       if (preset.tableModels.includes(model) && preset.methods.includes('ckd')) add(model, seed, 'multimodal', 'ckd');
     }
@@ -258,6 +256,11 @@ export function planPreset(preset: ReproducePreset, dataset: string, models?: st
 /** The backbones a preset trains (BPR-MF included where it is the preset's baseline). */
 export function presetModels(preset: ReproducePreset): string[] {
   return [...new Set([...preset.tableModels, ...preset.figure1Models, ...preset.ablationModels, ...(preset.payoff?.models ?? []), ...(preset.idBaseline ? ['bprmf'] : [])])];
+}
+
+/** The seeds of a backbone's plain runs (every mode) and CKD runs: the preset's, and 1..N where it runs more (moreSeeds). */
+export function plainAndCkdSeeds(preset: ReproducePreset, model: string): number[] {
+  return [...new Set([...preset.seeds, ...Array.from({ length: preset.moreSeeds?.[model] ?? 0 }, (_, k) => k + 1)])];
 }
 
 /** The plain first-seed cell of (model, mode) whose rate the learning-rate walk varies. */
