@@ -163,6 +163,14 @@ describe('experiments: Table 1', () => {
     assert.strictEqual(formatCell(NaN, 'metric'), '-');
     assert.strictEqual(formatCell(12.345, 'percent'), '+12.3');
   });
+
+  it('renders a DataFrame\'s p-value columns as p-values, whatever side the p is on', () => {
+    const frame = toDataFrame({
+      title: 'p', columns: ['model', 'p', 'paired p', 'p users', 'recall'], formats: ['text', 'p', 'p', 'p', 'metric'],
+      rows: [['VBPR', 0.00002, 0.25, 0.0004, 0.21]], notes: [],
+    });
+    assert.ok(renderMarkdown(frame).includes('| VBPR | <0.001 | 0.250 | <0.001 | 0.2100 |'), renderMarkdown(frame));
+  });
 });
 
 describe('experiments: Tables 2 and 3', () => {

@@ -184,13 +184,17 @@ describe('Slurm: ckd reproduce as an array job', function () {
     assert.deepStrictEqual(tasks.filter(t => t.task !== 2).map(t => t.state), ['COMPLETED', 'COMPLETED']);
     assert.notStrictEqual(tasks[1].state, 'COMPLETED', `task 2 was killed: ${JSON.stringify(tasks[1])}`);
     // The kill lands in the middle of the cell started last: the third, or a later one when a
-    // tiny cell finished between the poll and the kill (the kill's timing is the machine's).
+    // tiny cell finished between the poll and the kill (the kill's timing is the machine's). It
+    // may also land after that cell's record was appended but before the next cell's progress
+    // line: then the store holds one more record than the log shows finished.
     const lastLine = readLog(log).trim().split('\n').filter(l => !/CANCELLED|slurmstepd/.test(l)).pop()!;
     const running = /^\[(\d+)\/10\] /.exec(lastLine);
     assert.ok(running && Number(running[1]) >= 3 && Number(running[1]) < 10, `the kill landed in the middle of a cell after the second, not: ${lastLine}`);
-    const done = Number(running[1]) - 1;
     const before = keysByFile(out).get('store.shard-2-of-3.jsonl')!;
-    assert.strictEqual(before.length, done, 'the finished cells, and only those, are in the killed task\'s file');
+    const done = before.length;
+    assert.ok(done === Number(running[1]) - 1 || done === Number(running[1]),
+      `the finished cells, and only those, are in the killed task's file: ${done} records, last log line ${lastLine}`);
+    assert.ok(done < 10, 'the killed task did not finish');
 
     // Submitted again alone: a one-task array, told how many shards there are.
     const again = submit('again', '2', out, { CKD_SHARDS: String(SHARDS) });

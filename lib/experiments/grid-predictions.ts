@@ -18,7 +18,7 @@ import { plainAndCkdSeeds, planPreset, walkBase } from './reproduce-plan';
 import { configKey } from './result-store';
 import { cellConverged } from './run-cell';
 import { pairedTTest } from './summary';
-import { ResultTable, RunOutcome, formatCell } from './tables';
+import { ResultTable, RunOutcome, formatCell, signedPercent } from './tables';
 
 /** What one case reads now: decided (complete) or provisional, and whether it holds. */
 interface Reading { complete: boolean; ok: boolean; reads: string }
@@ -31,7 +31,6 @@ const LATE_FUSION = ['vbpr', 'deepstyle', 'mmgcn', 'grcn'];
 /** Table 3's ablations, as ckdVariant names them. */
 const ABLATIONS = ['without_generic', 'without_reweight', 'kl_instead_of_hinge', 'mse_instead_of_hinge'];
 
-const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`;
 const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
 const pText = (p: number) => formatCell(p, 'p');
 /** 100 (mean a - mean b) / mean b: a's mean in percent over b's. */
@@ -153,14 +152,14 @@ export function gridVerdicts(v: ReproductionView, outcomes: readonly RunOutcome[
     p.ckdCodeForm ? p.tableModels.map(model => armCase(outcomes, model,
       [{ model, method: 'ckd', variant: 'ckd_code_form' }, { model, method: 'ckd' }], seeds, ([code, paper]) => {
         const diff = percentOver(code, paper);
-        return { ok: Math.abs(diff) < 2, reads: `${signed(diff)}, p ${pText(pSeeds(code, paper))}` };
+        return { ok: Math.abs(diff) < 2, reads: `${signedPercent(diff)}, p ${pText(pSeeds(code, paper))}` };
       })) : []);
 
   const gainCase = (model: string, method: 'gb' | 'ogm', ok: (gain: number, pv: number) => boolean) =>
     armCase(outcomes, `${model} ${method === 'gb' ? 'GB' : 'OGM-GE'}`, [{ model, method }, plainArm(model)], seeds, ([a, b]) => {
       const gain = percentOver(a, b);
       const pv = pSeeds(a, b);
-      return { ok: ok(gain, pv), reads: `${signed(gain)} over plain, p ${pText(pv)}` };
+      return { ok: ok(gain, pv), reads: `${signedPercent(gain)} over plain, p ${pText(pv)}` };
     });
   const methods = (['gb', 'ogm'] as const).filter(m => p.methods.includes(m));
   add('F6', `GB and OGM-GE: neither helps (gain > 0 and p <= ${ALPHA} over seeds) on any backbone`,
@@ -173,7 +172,7 @@ export function gridVerdicts(v: ReproductionView, outcomes: readonly RunOutcome[
   const ablationCase = (model: string, variant: string) => armCase(outcomes, `${model} ${variant.replace(/_/g, ' ')}`,
     ablationArms(model, variant), seeds, ([full, ablated]) => {
       const drop = -percentOver(ablated, full);
-      return { ok: drop >= 0 && drop <= 4, reads: `drop ${signed(drop)}, p ${pText(pSeeds(full, ablated))}` };
+      return { ok: drop >= 0 && drop <= 4, reads: `drop ${signedPercent(drop)}, p ${pText(pSeeds(full, ablated))}` };
     });
   add('F8', 'Table 3: each ablation lowers fused Recall@20 against full CKD by 0% to 4%, on VBPR and EgoGCN',
     ablationModels.flatMap(model => ABLATIONS.map(variant => ablationCase(model, variant))));
@@ -227,11 +226,11 @@ export function teacherRuleVerdicts(v: ReproductionView, outcomes: readonly RunO
     [...teacherArms(model), { model, method: 'ckd' }], v.preset.seeds, ([t, vis, plain, ckd]) => {
       const ratio = teacherRatio(t, vis, plain);
       const gain = percentOver(ckd, plain);
-      const expected = ratio >= ratioAt ? `at least ${signed(gainAt)}` : `below ${signed(gainAt)}`;
-      return { ok: (ratio >= ratioAt) === (gain >= gainAt), reads: `ratio ${ratio.toFixed(3)}, so the rule expects a gain ${expected}; gain ${signed(gain)}` };
+      const expected = ratio >= ratioAt ? `at least ${signedPercent(gainAt)}` : `below ${signedPercent(gainAt)}`;
+      return { ok: (ratio >= ratioAt) === (gain >= gainAt), reads: `ratio ${ratio.toFixed(3)}, so the rule expects a gain ${expected}; gain ${signedPercent(gain)}` };
     }));
   return [{
-    id: 'R', prediction: `on ${rule.models.join(' and ')}: CKD's gain is at least ${signed(gainAt)} exactly when the better teacher / plain fused ratio is at least ${ratioAt.toFixed(2)} (seeds 1-3)`,
+    id: 'R', prediction: `on ${rule.models.join(' and ')}: CKD's gain is at least ${signedPercent(gainAt)} exactly when the better teacher / plain fused ratio is at least ${ratioAt.toFixed(2)} (seeds 1-3)`,
     ...decide(cases),
   }];
 }

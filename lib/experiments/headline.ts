@@ -5,7 +5,7 @@
  * when the mean gain is positive and the two-sided paired t-test over seeds gives p <= 0.05.
  */
 import { pairBySeed, pairedTTest } from './summary';
-import { CellValue, ColumnFormat, ResultTable, RunOutcome, convergenceFlag } from './tables';
+import { CellValue, ColumnFormat, ResultTable, RunOutcome, convergenceFlag, signedPercent } from './tables';
 
 export interface PredictedGain {
   model: string;
@@ -47,10 +47,10 @@ export function headlineTable(outcomes: readonly RunOutcome[], predictions: read
     const base = t.meanB;
     const pct = (x: number) => 100 * x / base;
     const gain = paired.seeds.length ? pct(t.meanDiff) : NaN;
-    const ci = paired.seeds.length >= 2 ? `${signed(pct(t.ci95[0]))} to ${signed(pct(t.ci95[1]))}` : '-';
+    const ci = paired.seeds.length >= 2 ? `${signedPercent(pct(t.ci95[0]))} to ${signedPercent(pct(t.ci95[1]))}` : '-';
     const verdict = paired.seeds.length < 2 ? 'pending' : gain > 0 && t.p <= ALPHA ? 'yes' : 'no';
     const inRange = Number.isNaN(gain) ? '-' : gain >= p.low && gain <= p.high ? 'yes' : 'no';
-    rows.push([p.model, `${signed(p.low)} to ${signed(p.high)}`, p.helps, paired.seeds.length, t.meanB, t.meanA, gain, ci, t.p, verdict, inRange, convergenceFlag([...plain, ...ckd])]);
+    rows.push([p.model, `${signedPercent(p.low)} to ${signedPercent(p.high)}`, p.helps, paired.seeds.length, t.meanB, t.meanA, gain, ci, t.p, verdict, inRange, convergenceFlag([...plain, ...ckd])]);
   }
   return {
     title: 'Headline: does CKD lift the fused model? (test Recall@20, all modalities)',
@@ -61,8 +61,4 @@ export function headlineTable(outcomes: readonly RunOutcome[], predictions: read
       `CKD helps: mean gain > 0 and two-sided paired t-test over seeds p <= ${ALPHA}; pending: fewer than 2 paired seeds so far`,
     ],
   };
-}
-
-function signed(x: number): string {
-  return Number.isNaN(x) ? '-' : `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`;
 }

@@ -11,7 +11,7 @@
  */
 import type { PayoffPoint } from './payoff';
 import { PredictionVerdict, Verdict, verdictTable } from './prediction-verdicts';
-import { ResultTable } from './tables';
+import { ResultTable, signedPercent } from './tables';
 
 export type { PredictionVerdict, Verdict };
 
@@ -23,7 +23,6 @@ type Level = keyof typeof PAYOFF_AXIS;
 /** The pre-registered significance rule of P6: gain > 0 and two-sided p <= 0.05 over seeds. */
 export const HELPS_P = 0.05;
 
-const signed = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`;
 
 /** Points of a model on a data set at a teacher budget (undefined: converged), the payoff preset's own (no other protocol). */
 function pointOf(points: readonly PayoffPoint[], model: string, dataset: string, budget?: number): PayoffPoint | undefined {
@@ -72,7 +71,7 @@ function decide(points: readonly PayoffPoint[], cases: Case[]): { verdict: Verdi
 const perModel = (make: (model: string) => Case): Case[] => PAYOFF_MODELS.map(make);
 const label = (model: string, budget?: number) => (budget === undefined ? model : `${model}, teachers ${budget} epochs`);
 const helps = (p: PayoffPoint) => p.gain > 0 && p.p <= HELPS_P;
-const helpsText = (p: PayoffPoint) => `${signed(p.gain)}, p ${Number.isFinite(p.p) ? p.p.toFixed(3) : '-'}`;
+const helpsText = (p: PayoffPoint) => `${signedPercent(p.gain)}, p ${Number.isFinite(p.p) ? p.p.toFixed(3) : '-'}`;
 
 /** P1-P6 against the points (their teacher budgets: the payoff preset's, for P4). */
 export function payoffVerdicts(points: readonly PayoffPoint[], budgets: readonly number[]): PredictionVerdict[] {
@@ -84,12 +83,12 @@ export function payoffVerdicts(points: readonly PayoffPoint[], budgets: readonly
     label: model, needs: converged(['weak', 'mid', 'strong'])(model),
     test: g => ({
       ok: g('weak').gain > g('mid').gain && g('mid').gain > g('strong').gain,
-      reads: `${signed(g('weak').gain)} / ${signed(g('mid').gain)} / ${signed(g('strong').gain)}`,
+      reads: `${signedPercent(g('weak').gain)} / ${signedPercent(g('mid').gain)} / ${signedPercent(g('strong').gain)}`,
     }),
   })));
   add('P2', 'converged teachers: the weak-ids gain is at least 1 point above default\'s, on both backbones', perModel(model => ({
     label: model, needs: converged(['weak', 'mid'])(model),
-    test: g => ({ ok: g('weak').gain - g('mid').gain >= 1, reads: `${signed(g('weak').gain - g('mid').gain)} points` }),
+    test: g => ({ ok: g('weak').gain - g('mid').gain >= 1, reads: `${signedPercent(g('weak').gain - g('mid').gain)} points` }),
   })));
   add('P3', 'the gain moves more from default to weak-ids than from default to strong-ids, on both backbones', perModel(model => ({
     label: model, needs: converged(['weak', 'mid', 'strong'])(model),
@@ -103,7 +102,7 @@ export function payoffVerdicts(points: readonly PayoffPoint[], budgets: readonly
       label: label(model, budget), needs: [{ model, level: 'weak' as Level, budget }, { model, level: 'strong' as Level, budget }],
       test: (g: (l: Level, b?: number) => PayoffPoint) => ({
         ok: g('weak', budget).gain > g('strong', budget).gain,
-        reads: `${signed(g('weak', budget).gain)} against ${signed(g('strong', budget).gain)}`,
+        reads: `${signedPercent(g('weak', budget).gain)} against ${signedPercent(g('strong', budget).gain)}`,
       }),
     }))));
   add('P5', 'VBPR\'s converged teachers: best teacher / plain fused higher on strong-ids than on weak-ids', [{

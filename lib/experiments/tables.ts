@@ -423,6 +423,11 @@ export function formatCell(v: CellValue | undefined, format: ColumnFormat): stri
   }
 }
 
+/** A percentage with its sign, for prose and verdicts: +1.2%, -0.4%, '-' for NaN. */
+export function signedPercent(x: number): string {
+  return Number.isNaN(x) ? '-' : `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`;
+}
+
 function isDataFrame(x: ResultTable | DataFrame): x is DataFrame {
   return !('rows' in x && 'formats' in x);
 }
@@ -442,7 +447,7 @@ function cells(t: ResultTable | DataFrame): { title?: string; columns: string[];
 
 function guessFormat(column: string, vals: number[]): ColumnFormat {
   if (column.includes('%')) return 'percent';
-  if (column === 'p' || column.endsWith(' p')) return 'p';
+  if (column === 'p' || column.endsWith(' p') || column.startsWith('p ')) return 'p'; // 'p', 'paired p', 'p users'
   if (vals.every(v => Number.isNaN(v) || Number.isInteger(v))) return 'int';
   return 'metric';
 }
