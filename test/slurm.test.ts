@@ -194,7 +194,6 @@ describe('Slurm: ckd reproduce as an array job', function () {
     const done = before.length;
     assert.ok(done === Number(running[1]) - 1 || done === Number(running[1]),
       `the finished cells, and only those, are in the killed task's file: ${done} records, last log line ${lastLine}`);
-    assert.ok(done < 10, 'the killed task did not finish');
 
     // Submitted again alone: a one-task array, told how many shards there are.
     const again = submit('again', '2', out, { CKD_SHARDS: String(SHARDS) });
