@@ -69,6 +69,11 @@ describe('the payoff predictions, decided from the points', () => {
     assert.match(v.P6.detail, /vbpr on strong-ids: \+0\.5%, p 0\.040, helps \(fails\)/);
   });
 
+  it('prints a p-value below 0.001 as <0.001, as the grid\'s verdicts do', () => {
+    const points = holdingPoints().map(p => (p.model === 'egogcn' && p.dataset === 'weak-ids' && p.teacherEpochs === undefined ? { ...p, p: 0.0004 } : p));
+    assert.match(byId(points).P6.detail, /egogcn on weak-ids: \+9\.0%, p <0\.001, helps/);
+  });
+
   it('renders one row per prediction', () => {
     const t = payoffVerdictTable(payoffVerdicts(holdingPoints(), BUDGETS));
     assert.equal(t.rows.length, 6);

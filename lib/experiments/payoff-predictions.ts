@@ -11,7 +11,7 @@
  */
 import type { PayoffPoint } from './payoff';
 import { PredictionVerdict, Verdict, verdictTable } from './prediction-verdicts';
-import { ResultTable, signedPercent } from './tables';
+import { formatCell, ResultTable, signedPercent } from './tables';
 
 export type { PredictionVerdict, Verdict };
 
@@ -71,7 +71,7 @@ function decide(points: readonly PayoffPoint[], cases: Case[]): { verdict: Verdi
 const perModel = (make: (model: string) => Case): Case[] => PAYOFF_MODELS.map(make);
 const label = (model: string, budget?: number) => (budget === undefined ? model : `${model}, teachers ${budget} epochs`);
 const helps = (p: PayoffPoint) => p.gain > 0 && p.p <= HELPS_P;
-const helpsText = (p: PayoffPoint) => `${signedPercent(p.gain)}, p ${Number.isFinite(p.p) ? p.p.toFixed(3) : '-'}`;
+const helpsText = (p: PayoffPoint) => `${signedPercent(p.gain)}, p ${formatCell(Number.isFinite(p.p) ? p.p : NaN, 'p')}`;
 
 /** P1-P6 against the points (their teacher budgets: the payoff preset's, for P4). */
 export function payoffVerdicts(points: readonly PayoffPoint[], budgets: readonly number[]): PredictionVerdict[] {
