@@ -67,7 +67,9 @@ describe('the full grid\'s further registered predictions, decided from the reco
   });
 
   it('F10: one finished cell that did not converge decides it, unless it is a learning-rate walk cell at 1e-4', () => {
-    const recs = lines();
+    // Without the payoff experiment's teachers, which stop at their budget of epochs by design.
+    const budgeted = (r: RunRecord) => r.config.kind === 'run' && r.config.train.epochs < full.train.epochs;
+    const recs = lines().filter(r => !budgeted(r));
     const v = recordedView(committed, full);
     const plan = planPreset(full, v.dataset.fingerprint, undefined, v.store).cells;
     const walk = plan.find(p => p.lrSearch && p.cell.train.lr === 1e-4 && v.store.has(configKey(p.cell)))!;
@@ -79,6 +81,14 @@ describe('the full grid\'s further registered predictions, decided from the reco
     const failed = verdicts(flagged(configKey(grid.cell))).get('F10')!;
     assert.strictEqual(failed.verdict, 'fails');
     assert.match(failed.detail, /^cells: 1 of \d+ finished cells did not converge \(fails\)$/);
+  });
+
+  it('F10 says how many of the cells that did not converge are teachers stopped at their budget', () => {
+    const recs = lines();
+    const budget = recs.find(r => r.config.kind === 'run' && r.config.train.epochs < full.train.epochs && r.config.mode !== 'multimodal');
+    assert.ok(budget, 'the committed grid holds teachers of the payoff experiment');
+    const detail = verdicts(recs).get('F10')!.detail;
+    assert.match(detail, /of them the payoff experiment's teachers, stopped at their budget of epochs by design; \d+ others/);
   });
 
   it('the teacher rule reads each backbone\'s ratio and gain on seeds 1-3 and checks that they agree', () => {

@@ -199,11 +199,14 @@ export function gridVerdicts(v: ReproductionView, outcomes: readonly RunOutcome[
       const unconverged = done.filter(({ r }) => !cellConverged(r!));
       const allowed = unconverged.filter(({ c }) => c.lrSearch && c.cell.train.lr === 1e-4).length;
       const bad = unconverged.length - allowed;
+      // The payoff experiment's teachers stop at a budget of epochs by design; the registered reading
+      // counts them (docs/prediction.md), so they decide F10 too, but the reading says how many they are.
+      const budgeted = unconverged.filter(({ c }) => c.cell.train.epochs < p.train.epochs).length;
       // A finished cell that did not converge decides it at once; otherwise the whole grid must be finished.
       const complete = (done.length === plan.cells.length && plan.waiting === 0) || bad > 0;
       return {
         complete, ok: bad === 0,
-        reads: `${bad} of ${done.length} finished cells did not converge${allowed ? ` (and ${allowed} walk cells at 1e-4, allowed)` : ''}${complete ? '' : ` (${plan.cells.length - done.length + plan.waiting} cells to run)`}`,
+        reads: `${bad} of ${done.length} finished cells did not converge${budgeted ? ` (${budgeted} of them the payoff experiment's teachers, stopped at their budget of epochs by design; ${bad - budgeted} others)` : ''}${allowed ? ` (and ${allowed} walk cells at 1e-4, allowed)` : ''}${complete ? '' : ` (${plan.cells.length - done.length + plan.waiting} cells to run)`}`,
       };
     },
   }]);

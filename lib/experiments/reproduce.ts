@@ -255,13 +255,15 @@ export async function writeReproductionReport(v: ReproductionView, dir: string, 
   const planned = plan.cells;
   const done = presetRecords(v);
   const tables = reproductionTables(v);
-  const notConverged = done.filter(r => !cellConverged(r)).length;
+  // Counted over every planned cell (walks and the payoff experiment's included), as the cells table lists them.
+  const finished = planned.map(p => v.store.get(configKey(p.cell))).filter((r): r is RunRecord => !!r);
+  const notConverged = finished.filter(r => !cellConverged(r)).length;
   const teachers = done.filter(r => r.config.mode !== 'multimodal' && r.config.method === 'plain');
   const teachersText = teachers.length
     ? ` Of its ${teachers.length} uni-modal runs (the teachers), ${teachers.filter(r => cellConverged(r)).length} converged; Figure 1 shows their validation curves.`
     : '';
   const blocks: ReportBlock[] = [
-    { kind: 'text', text: `Preset ${v.preset.name} on data set '${v.dataset.name}' (fingerprint ${v.dataset.fingerprint}): ${done.length} of ${planned.length} cells finished${plan.waiting ? `, more waiting for their learning rate to be selected` : ''}; ${notConverged} of the finished cells did not converge (flagged in the cells table).${teachersText} ${protocolText(v.preset)} The paper's numbers are its Amazon ${paperColumn(v.dataset.name)} column${paperDatasetName(v.dataset.name) ? '' : ': a different data set, shown for the shape of the results, not for equality'}.` },
+    { kind: 'text', text: `Preset ${v.preset.name} on data set '${v.dataset.name}' (fingerprint ${v.dataset.fingerprint}): ${finished.length} of ${planned.length} cells finished${plan.waiting ? `, more waiting for their learning rate to be selected` : ''}; ${notConverged} of the finished cells did not converge (flagged in the cells table).${teachersText} ${protocolText(v.preset)} The paper's numbers are its Amazon ${paperColumn(v.dataset.name)} column${paperDatasetName(v.dataset.name) ? '' : ': a different data set, shown for the shape of the results, not for equality'}.` },
     ...(tables.headline ? [{ kind: 'table' as const, table: tables.headline }] : []),
     ...(tables.furtherPredictions ? [{ kind: 'table' as const, table: tables.furtherPredictions }] : []),
     ...(tables.teacherRule ? [{ kind: 'table' as const, table: tables.teacherRule }] : []),
@@ -307,7 +309,7 @@ export async function writeReproductionReport(v: ReproductionView, dir: string, 
   const reportFile = writeReport(path.join(dir, 'report.html'), report);
   const md = [...(tables.headline ? [tables.headline] : []), ...(tables.furtherPredictions ? [tables.furtherPredictions] : []), ...(tables.teacherRule ? [tables.teacherRule] : []), tables.table1, tables.ckdVsPlain, ...(tables.ckdCodeFormVsPlain ? [tables.ckdCodeFormVsPlain] : []), tables.table2, tables.table3, ...(payoff.length ? [payoffTable(payoff, payoffMissing)] : []), ...(lrTable ? [lrTable] : [])].map(t => renderMarkdown(t)).join('\n');
   const tablesFile = path.join(dir, 'tables.md');
-  fs.writeFileSync(tablesFile, `Preset ${v.preset.name} on '${v.dataset.name}' (${done.length} of ${planned.length} cells finished).\n\n${md}`);
+  fs.writeFileSync(tablesFile, `Preset ${v.preset.name} on '${v.dataset.name}' (${finished.length} of ${planned.length} cells finished).\n\n${md}`);
   return { report: reportFile, tables: tablesFile, figures, pngs };
 }
 
