@@ -9,8 +9,7 @@ import { CkdError } from '../errors';
 import { PAPER_MODELS } from './paper';
 import { headlineTable } from './headline';
 import { plainAndCkdSeeds, planPreset } from './reproduce-plan';
-import { ReproductionView, outcomeOf, presetRecords } from './reproduce';
-import { configKey } from './result-store';
+import { ReproductionView, finishedRecords, outcomeOf, presetRecords } from './reproduce';
 import { formatCell } from './tables';
 
 export const HEADLINE_START = '<!-- headline:start -->';
@@ -32,7 +31,7 @@ export function readmeHeadline(v: ReproductionView, resultsDir: string): string 
   const table = headlineTable(records.map(r => outcomeOf(r, v.dataset.name)), prediction.rows, prediction.document);
   const plan = planPreset(v.preset, v.dataset.fingerprint, undefined, v.store);
   // Every planned cell counts, the learning-rate walks and the payoff experiment's included, as in the plan.
-  const done = plan.cells.filter(p => v.store.get(configKey(p.cell))).length;
+  const done = finishedRecords(plan.cells, v.store).length;
   const complete = done === plan.cells.length && !plan.waiting;
   const col = (name: string) => table.columns.indexOf(name);
   const cell = (row: (typeof table.rows)[number], name: string) => formatCell(row[col(name)], table.formats[col(name)]);

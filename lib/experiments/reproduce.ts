@@ -90,7 +90,12 @@ export interface ReproductionView {
 
 /** The finished records among a preset's cells (the store may hold others). */
 export function presetRecords(v: ReproductionView, models?: string[]): RunRecord[] {
-  return gridCells(v.preset, v.dataset.fingerprint, models, v.store).map(p => v.store.get(configKey(p.cell))).filter((r): r is RunRecord => !!r);
+  return finishedRecords(gridCells(v.preset, v.dataset.fingerprint, models, v.store), v.store);
+}
+
+/** The records of those planned cells that have finished, in plan order. */
+export function finishedRecords(cells: readonly PlannedCell[], store: RunStore): RunRecord[] {
+  return cells.map(p => store.get(configKey(p.cell))).filter((r): r is RunRecord => !!r);
 }
 
 /** The paper's column to compare with: the matching Amazon set, else Baby (named as such in the notes). */
@@ -256,7 +261,7 @@ export async function writeReproductionReport(v: ReproductionView, dir: string, 
   const done = presetRecords(v);
   const tables = reproductionTables(v);
   // Counted over every planned cell (walks and the payoff experiment's included), as the cells table lists them.
-  const finished = planned.map(p => v.store.get(configKey(p.cell))).filter((r): r is RunRecord => !!r);
+  const finished = finishedRecords(planned, v.store);
   const notConverged = finished.filter(r => !cellConverged(r)).length;
   const teachers = done.filter(r => r.config.mode !== 'multimodal' && r.config.method === 'plain');
   const teachersText = teachers.length
