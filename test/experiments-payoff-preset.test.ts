@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { PRESETS, planPreset } from '../lib/experiments/reproduce-plan';
+import { PRESETS, planListing, planPreset } from '../lib/experiments/reproduce-plan';
 import { configKey } from '../lib/experiments/result-store';
 import { openResultsStore } from '../lib/experiments/results-folder';
 import { CellMetrics, RunCell, RunCellResult, RunStore, ckdVariant } from '../lib/experiments/run-cell';
@@ -51,6 +51,13 @@ describe('the payoff preset: only the payoff figure\'s cells, each one of the fu
     // walk and seeds 2 and 3.
     assert.strictEqual(cells.length, 2 * (6 + 6 + 3 + 36) + 4);
     assert.strictEqual(payoff.cells.filter(p => p.payoff).length, 2 * 36);
+    // The plan listing and the report's cells table name a budget teacher's budget, so its NOT
+    // CONVERGED state reads as designed; the CKD cell that uses it names it in its variant.
+    const labels = planListing(payoff, () => false).slice(1);
+    const budgetTeachers = labels.filter(l => / \(payoff teacher, \d+-epoch budget\)$/.test(l));
+    assert.strictEqual(budgetTeachers.length, 2 * 4 * 3 * 2);
+    assert.ok(budgetTeachers.some(l => /\tvbpr text-only plain seed 2 \(payoff teacher, 10-epoch budget\)$/.test(l)), budgetTeachers.join('\n'));
+    assert.ok(labels.some(l => /\tegogcn multimodal ckd\/teachers_40_epochs seed 3$/.test(l)));
   });
 
   it('on the committed full-default records, finds the full grid\'s finished cells done', () => {

@@ -317,6 +317,15 @@ export function sectionCells(preset: ReproducePreset, dataset: string, section: 
 }
 
 /**
+ * A planned cell's label: its cell's, marked where it is a walk's rate that is in no table, or a
+ * payoff teacher, which stops at its epoch budget by design (so its state reads NOT CONVERGED).
+ */
+export function plannedCellLabel(p: PlannedCell): string {
+  const budgetTeacher = p.payoff && p.cell.mode !== 'multimodal';
+  return `${cellLabel(p.cell)}${p.lrSearch ? ' (learning-rate search)' : ''}${budgetTeacher ? ` (payoff teacher, ${p.cell.train.epochs}-epoch budget)` : ''}`;
+}
+
+/**
  * `ckd reproduce --plan`: one line per cell, tab-separated: key, group, state (done, to run),
  * learning rate, label (with '(learning-rate search)' for a walk's rate that is in no table),
  * after a '#' line naming the columns; with a shard, only its cells. A plan that selects
@@ -327,7 +336,7 @@ export function planListing(plan: Plan, has: (key: string) => boolean, shard?: {
   const lines = ['# key\tgroup\tstate\tlr\tcell'];
   for (const p of cells) {
     const key = configKey(p.cell);
-    lines.push(`${key}\t${p.group}\t${has(key) ? 'done' : 'to run'}\t${p.cell.train.lr}\t${cellLabel(p.cell)}${p.lrSearch ? ' (learning-rate search)' : ''}`);
+    lines.push(`${key}\t${p.group}\t${has(key) ? 'done' : 'to run'}\t${p.cell.train.lr}\t${plannedCellLabel(p)}`);
   }
   if (plan.waiting > 0) {
     lines.push(`# and ${plan.waiting} more cells (over all shards) join the plan as the learning rates they need are selected on validation; ` +

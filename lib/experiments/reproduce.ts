@@ -19,9 +19,9 @@ import { EvaluationResult } from '../eval/evaluate';
 import { paperDatasetName } from './paper';
 import { FigureSpec, COLORS, figure1, writeFigureHtml, writeFigurePng, findChromium } from './figures';
 import { Provenance } from './provenance';
-import { PlannedCell, ReproducePreset, gridCells, planCells, planPreset, shardCells, walkBase } from './reproduce-plan';
+import { PlannedCell, ReproducePreset, gridCells, planCells, planPreset, plannedCellLabel, shardCells, walkBase } from './reproduce-plan';
 import { Report, ReportBlock, writeReport } from './report';
-import { RunCell, RunCellMeta, RunCellOptions, RunRecord, RunStore, cellConverged, cellEvaluations, cellLabel, ckdVariant, runOrReuseCell } from './run-cell';
+import { RunCell, RunCellMeta, RunCellOptions, RunRecord, RunStore, cellConverged, cellEvaluations, ckdVariant, runOrReuseCell } from './run-cell';
 import { configKey } from './result-store';
 import { gridVerdictTable, gridVerdicts, teacherRuleTable, teacherRuleVerdicts } from './grid-predictions';
 import { headlineTable } from './headline';
@@ -320,10 +320,11 @@ export async function writeReproductionReport(v: ReproductionView, dir: string, 
 
 /** Every planned cell: done or not, converged or not, and what it cost. */
 export function cellsTable(v: ReproductionView, planned = planCells(v.preset, v.dataset.fingerprint, undefined, v.store)): ResultTable {
-  const rows = planned.map(({ cell }) => {
+  const rows = planned.map(p => {
+    const cell = p.cell;
     const r = v.store.get(configKey(cell));
     const state = !r ? 'not run' : cellConverged(r) ? 'converged' : 'NOT CONVERGED';
-    return [cellLabel(cell), cell.train.lr, state, r ? r.result.test.all.recall20 : NaN, r ? r.result.bestEpoch : NaN, r ? r.result.epochsRun : NaN, r ? r.result.secondsPerEpoch : NaN] as CellValue[];
+    return [plannedCellLabel(p), cell.train.lr, state, r ? r.result.test.all.recall20 : NaN, r ? r.result.bestEpoch : NaN, r ? r.result.epochsRun : NaN, r ? r.result.secondsPerEpoch : NaN] as CellValue[];
   });
   return {
     title: 'Cells of the preset', columns: ['cell', 'lr', 'state', 'test R@20', 'best epoch', 'epochs', 's/epoch'],
