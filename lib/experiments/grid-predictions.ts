@@ -14,7 +14,7 @@ import { ModalityMask, TRAIN_MODES, TrainMode } from '../models/backbone';
 import { walkLearningRates } from './lr-search';
 import { PredictionVerdict, Verdict, verdictTable } from './prediction-verdicts';
 import type { ReproductionView } from './reproduce';
-import { plainAndCkdSeeds, planPreset, walkBase } from './reproduce-plan';
+import { isBudgetTeacher, plainAndCkdSeeds, planPreset, walkBase } from './reproduce-plan';
 import { configKey } from './result-store';
 import { cellConverged } from './run-cell';
 import { pairedTTest } from './summary';
@@ -201,7 +201,7 @@ export function gridVerdicts(v: ReproductionView, outcomes: readonly RunOutcome[
       const bad = unconverged.length - allowed;
       // The payoff experiment's teachers stop at a budget of epochs by design; the registered reading
       // counts them (docs/prediction.md), so they decide F10 too, but the reading says how many they are.
-      const budgeted = unconverged.filter(({ c }) => c.cell.train.epochs < p.train.epochs).length;
+      const budgeted = unconverged.filter(({ c }) => isBudgetTeacher(c)).length;
       // A finished cell that did not converge decides it at once; otherwise the whole grid must be finished.
       const complete = (done.length === plan.cells.length && plan.waiting === 0) || bad > 0;
       return {

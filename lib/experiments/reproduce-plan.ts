@@ -316,13 +316,17 @@ export function sectionCells(preset: ReproducePreset, dataset: string, section: 
   }
 }
 
+/** A teacher of the payoff experiment: trained for its epoch budget only, so by design it may not converge. */
+export function isBudgetTeacher(p: PlannedCell): boolean {
+  return !!p.payoff && p.cell.mode !== 'multimodal';
+}
+
 /**
  * A planned cell's label: its cell's, marked where it is a walk's rate that is in no table, or a
  * payoff teacher, which stops at its epoch budget by design (so its state reads NOT CONVERGED).
  */
 export function plannedCellLabel(p: PlannedCell): string {
-  const budgetTeacher = p.payoff && p.cell.mode !== 'multimodal';
-  return `${cellLabel(p.cell)}${p.lrSearch ? ' (learning-rate search)' : ''}${budgetTeacher ? ` (payoff teacher, ${p.cell.train.epochs}-epoch budget)` : ''}`;
+  return `${cellLabel(p.cell)}${p.lrSearch ? ' (learning-rate search)' : ''}${isBudgetTeacher(p) ? ` (payoff teacher, ${p.cell.train.epochs}-epoch budget)` : ''}`;
 }
 
 /**
